@@ -1,0 +1,2 @@
+// @kv/etcdctl: An etcdctl-compatible command line client built with oclif.
+export {};

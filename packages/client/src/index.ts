@@ -1,0 +1,2 @@
+// @kv/client: A typed, promise-based etcd v3 client for Node.js.
+export {};

@@ -1,0 +1,2 @@
+// @kv/mvcc: etcd's multi-version key-value store (revisions, history, compaction, watch) on RocksDB.
+export {};
