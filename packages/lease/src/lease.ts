@@ -13,6 +13,8 @@ export class Lease {
   expiry = FOREVER;
   expiryEntry: TimerEntry<Lease> | undefined;
   checkpointEntry: TimerEntry<Lease> | undefined;
+  /** The leader handed out a checkpoint for this lease that it has not seen applied yet. */
+  checkpointInFlight = false;
 
   constructor(
     readonly id: bigint,

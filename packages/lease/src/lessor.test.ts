@@ -251,6 +251,21 @@ test('checkpoints are rescheduled every interval and skipped for freshly renewed
   assert.deepEqual(off.l.dueCheckpoints(), []);
 });
 
+test('a renew while a checkpoint is still in flight also clears it through raft', () => {
+  const { c, l } = leader({ checkpointIntervalMs: 10_000 });
+  l.grant(1n, 60);
+  c.advance(10_000);
+  const [cp] = l.dueCheckpoints();
+  assert.deepEqual(cp, { id: 1n, remainingTTL: 50 });
+  // Renewed before the checkpoint commits: the reset must follow it through the log.
+  assert.deepEqual(l.renew(1n), { ttl: 60, checkpoint: { id: 1n, remainingTTL: 0 } });
+  l.checkpoint(cp.id, cp.remainingTTL);
+  assert.deepEqual(l.renew(1n), { ttl: 60, checkpoint: { id: 1n, remainingTTL: 0 } });
+  l.checkpoint(1n, 0);
+  assert.deepEqual(l.renew(1n), { ttl: 60 });
+  assert.deepEqual(l.lookup(1n), { id: 1n, ttl: 60, remainingTTL: 0 });
+});
+
 test('recover rebuilds leases and key attachment from records and mvcc keys', () => {
   const { c, l } = leader({ minTTL: 3 });
   const store = new Map<bigint, Uint8Array>();

@@ -164,6 +164,7 @@ export class Lessor {
     const lease = this.leaseMap.get(id);
     if (lease === undefined) return undefined;
     lease.remainingTTL = Math.max(0, remainingTTL);
+    lease.checkpointInFlight = false;
     if (this.primary) this.scheduleCheckpoint(lease, this.now());
     return { put: record(lease) };
   }
@@ -207,6 +208,7 @@ export class Lessor {
     for (const l of leases) {
       l.expiryEntry = undefined;
       l.checkpointEntry = undefined;
+      l.checkpointInFlight = false;
       l.expiry = now + extendMs + l.resumeTTL() * 1000;
     }
     if (leases.length >= this.revokeRate) this.spreadExpiries(leases);
@@ -225,6 +227,7 @@ export class Lessor {
       l.expiry = FOREVER;
       l.expiryEntry = undefined;
       l.checkpointEntry = undefined;
+      l.checkpointInFlight = false;
     }
   }
 
@@ -238,7 +241,9 @@ export class Lessor {
     if (lease.expiry <= now) throw new LeaseNotFoundError();
     this.setExpiry(lease, now + lease.ttl * 1000);
     this.scheduleCheckpoint(lease, now);
-    if (this.checkpointing && lease.remainingTTL > 0) {
+    // A checkpoint taken before this renew (applied, or still on its way through raft) would let a new
+    // leader resume from less than the client was just promised, so it is cleared through raft too.
+    if (this.checkpointing && (lease.remainingTTL > 0 || lease.checkpointInFlight)) {
       return { ttl: lease.ttl, checkpoint: { id, remainingTTL: 0 } };
     }
     return { ttl: lease.ttl };
@@ -288,7 +293,10 @@ export class Lessor {
         continue;
       }
       const remainingTTL = Math.ceil(left / 1000);
-      if (remainingTTL < lease.ttl) out.push({ id: lease.id, remainingTTL });
+      if (remainingTTL < lease.ttl) {
+        out.push({ id: lease.id, remainingTTL });
+        lease.checkpointInFlight = true;
+      }
       // Rescheduled here rather than on apply, so a lost proposal is retried next interval.
       if (left > this.checkpointIntervalMs) this.checkpointQueue.update(e, now + this.checkpointIntervalMs);
       else {
