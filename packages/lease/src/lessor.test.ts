@@ -44,8 +44,10 @@ test('grant: minimum TTL, duplicates, too large, id 0', () => {
   );
   assert.equal(l.grant(3n, MAX_LEASE_TTL).ttl, MAX_LEASE_TTL);
   assert.throws(() => l.grant(0n, 10), LeaseNotFoundError);
+  assert.throws(() => l.grant(4n, Number.NaN), RangeError);
+  assert.equal(l.grant(4n, -5).ttl, 2);
   assert.throws(() => l.grant(1n, 10), { message: 'etcdserver: lease already exists' });
-  assert.equal(l.size, 3);
+  assert.equal(l.size, 4);
   assert.deepEqual(l.lookup(2n), { id: 2n, ttl: 60, remainingTTL: 0 });
   assert.equal(l.lookup(9n), undefined);
 });

@@ -110,6 +110,8 @@ export class Lessor {
   /** Applies a LeaseGrant. The ID must already be chosen (see LeaseIdGenerator); 0 is refused. */
   grant(id: bigint, ttl: number): GrantResult {
     if (id === 0n) throw new LeaseNotFoundError();
+    // int64 on the wire; anything else is a caller bug that would poison the expiry queue.
+    if (!Number.isSafeInteger(ttl)) throw new RangeError(`lease TTL must be an integer, got ${ttl}`);
     if (ttl > MAX_LEASE_TTL) throw new LeaseTTLTooLargeError();
     if (this.leaseMap.has(id)) throw new LeaseExistsError();
     const lease = new Lease(id, Math.max(ttl, this.minTTL));
