@@ -28,10 +28,13 @@ export {
 } from './generated/methods.js';
 export {
   addServices,
+  type ClientMethod,
   clientConstructor,
+  createClient,
   grpcServiceDefinitions,
   type Handler,
   type Implementations,
+  type ServiceClient,
   type ServiceImplementation,
   type ServiceName,
 } from './grpc-service.js';

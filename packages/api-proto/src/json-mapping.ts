@@ -62,8 +62,15 @@ const KINDS: Record<string, Kind> = {
   bytes: 'bytes',
 };
 
-const schema = protobuf.Root.fromJSON(descriptor);
-schema.resolveAll();
+// Built on first use, so that processes which never touch the gateway do not pay for it at startup.
+let schemaRoot: protobuf.Root | undefined;
+function schema(): protobuf.Root {
+  if (!schemaRoot) {
+    schemaRoot = protobuf.Root.fromJSON(descriptor);
+    schemaRoot.resolveAll();
+  }
+  return schemaRoot;
+}
 const infos = new Map<string, MessageInfo>();
 const enums = new Map<string, EnumInfo>();
 
@@ -101,7 +108,7 @@ function enumInfo(e: protobuf.Enum): EnumInfo {
 function messageInfo(fullName: string): MessageInfo {
   let info = infos.get(fullName);
   if (info) return info;
-  const type = schema.lookupType(fullName);
+  const type = schema().lookupType(fullName);
   const fields: FieldInfo[] = type.fieldsArray.map((f) => {
     const resolved = f.resolvedType;
     const kind: Kind =
@@ -134,18 +141,19 @@ function messageInfo(fullName: string): MessageInfo {
 /** The full proto name of a generated class, e.g. `etcdserverpb.PutRequest`. */
 function fullNameOf(type: MessageType<any, any> | string): string {
   if (typeof type === 'string') return type;
+  if (classNames.size === 0) indexClasses(schema());
   const found = classNames.get(type);
   if (!found) throw new Error(`not a generated etcd message class: ${(type as { name?: string }).name}`);
   return found;
 }
 
 const classNames = new Map<unknown, string>();
-(function index(ns: protobuf.NamespaceBase) {
+function indexClasses(ns: protobuf.NamespaceBase): void {
   for (const child of ns.nestedArray) {
     if (child instanceof protobuf.Type) classNames.set(generatedClass(child.fullName), child.fullName);
-    if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) index(child);
+    if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) indexClasses(child);
   }
-})(schema);
+}
 
 // ---- JSON -> message ----
 
