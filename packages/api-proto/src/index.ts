@@ -1,5 +1,6 @@
 // @kv/api-proto: etcd v3 wire definitions: generated message classes, the RPC method table, grpc-js service
 // definitions, 64-bit conversions and the grpc-gateway JSON mapping.
+import './bigint-wire.js';
 
 export {
   findGatewayMethod,
