@@ -6,7 +6,6 @@ export {
   findGatewayMethod,
   type GatewayCall,
   GatewayError,
-  GrpcCode,
   gatewayErrorJson,
   gatewayResponseJson,
   gatewayStreamChunk,
@@ -27,6 +26,7 @@ export {
   services,
   Watch,
 } from './generated/methods.js';
+export { GrpcCode } from './grpc-code.js';
 export {
   addServices,
   type ClientMethod,
@@ -43,3 +43,4 @@ export { type Int64Like, int64String, Long, toBigInt, toInt64, toLong, toNumber,
 export { JsonMappingError, messageFromJson, messageToJson } from './json-mapping.js';
 export type { AnyMethod, MessageType, Method } from './method.js';
 export { allMethods, methodByPath } from './method-table.js';
+export { type EtcdErrorName, etcdErrorName, etcdErrors } from './rpc-errors.js';
