@@ -27,6 +27,7 @@ export {
   Watch,
 } from './generated/methods.js';
 export { GrpcCode } from './grpc-code.js';
+export { FrameReader, frameMessage, GrpcFrameError } from './grpc-frame.js';
 export {
   addServices,
   type ClientMethod,
