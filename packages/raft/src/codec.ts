@@ -9,13 +9,13 @@ import {
   type ConfChangeType,
   type ConfChangeV2,
   type ConfState,
+  EMPTY,
   type Entry,
   type EntryType,
   type HardState,
   type Message,
   type MessageType,
   type Snapshot,
-  EMPTY,
 } from './types.js';
 
 export class ErrCodec extends RaftError {}

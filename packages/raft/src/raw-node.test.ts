@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrProposalDropped, ErrStepLocalMsg } from './errors.js';
 import { RawNode } from './raw-node.js';
-import { MemoryStorage } from './storage.js';
 import { Cluster } from './sim/cluster.js';
-import { emptyConfState, EntryType, MessageType, message, StateType } from './types.js';
+import { MemoryStorage } from './storage.js';
+import { EntryType, emptyConfState, MessageType, message, StateType } from './types.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -3,7 +3,7 @@
 import { decodeEntryConfChange } from '../codec.js';
 import type { Config } from '../raft.js';
 import { RawNode, type Ready } from '../raw-node.js';
-import { MemoryStorage } from '../storage.js';
+import type { MemoryStorage } from '../storage.js';
 import { type ConfState, EntryType, type Message, type NodeId, type ReadState } from '../types.js';
 
 export type NodeOptions = Omit<Config, 'id' | 'storage' | 'applied'>;

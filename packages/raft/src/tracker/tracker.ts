@@ -2,7 +2,7 @@
 import { type JointConfig, jointCommittedIndex, jointIds, jointVoteResult } from '../quorum/joint.js';
 import { VoteResult } from '../quorum/majority.js';
 import type { ConfState, NodeId } from '../types.js';
-import { Progress } from './progress.js';
+import type { Progress } from './progress.js';
 
 export interface TrackerConfig {
   voters: JointConfig;
