@@ -91,7 +91,11 @@ export class Cluster {
   /** Outcomes the application reports back to raft after the round (snapshot status, unreachable). */
   private reports: { from: NodeId; to: NodeId; kind: 'snap-ok' | 'snap-failed' | 'unreachable' }[] = [];
 
+  /** Messages sent, by type: shows what a run exercised. */
+  readonly sentByType: number[] = new Array(19).fill(0);
+
   private send = (m: Message): void => {
+    this.sentByType[m.type]++;
     const r = this.net.send(this.encodeMessages ? decodeMessage(encodeMessage(m)) : m, this.now);
     if (m.type === MessageType.MsgSnap && r !== 'queued')
       this.reports.push({ from: m.from, to: m.to, kind: 'snap-failed' });

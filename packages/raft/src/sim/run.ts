@@ -24,10 +24,15 @@ const start = Date.now();
 let failed = 0;
 let committed = 0;
 let reads = 0;
+const totals = { snapshots: 0, transfers: 0, preVotes: 0, jointConfigs: 0 };
 for (let s = from; s < from + count; s++) {
   const r = runSimulation({ seed: s });
   committed += r.committed;
   reads += r.readsServed;
+  totals.snapshots += r.snapshots;
+  totals.transfers += r.transfers;
+  totals.preVotes += r.preVotes;
+  totals.jointConfigs += r.jointConfigs;
   if (!r.ok) {
     failed++;
     console.error(`seed ${s} FAILED (replay: node dist/sim/run.js --seed ${s} --verbose)\n${r.error}`);
@@ -41,4 +46,5 @@ const secs = (Date.now() - start) / 1000;
 console.log(
   `${count} seeds from ${from}: ${failed} failed; ${committed} entries committed, ${reads} reads checked; ${secs.toFixed(1)}s (${((secs * 1000) / count).toFixed(1)} ms/seed)`,
 );
+console.log(`exercised: ${JSON.stringify(totals)}`);
 process.exit(failed > 0 ? 1 : 0);
