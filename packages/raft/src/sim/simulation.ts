@@ -59,7 +59,14 @@ export function runSimulation(cfg: SimConfig): SimResult {
   const preVote = chance(0.5);
   const checkQuorum = chance(0.6);
   const lease = checkQuorum && chance(0.5);
-  const features = [preVote && 'prevote', checkQuorum && 'checkquorum', lease && 'lease']
+  // Calm, busy or stormy: the chance of a fault each tick.
+  const faultRate = pick([0.05, 0.15, 0.4]);
+  const features = [
+    preVote && 'prevote',
+    checkQuorum && 'checkquorum',
+    lease && 'lease',
+    `faults=${faultRate}`,
+  ]
     .filter(Boolean)
     .join(',');
   const electionTick = 10;
@@ -202,9 +209,21 @@ export function runSimulation(cfg: SimConfig): SimResult {
       log(`cut ${a} -> ${b}`);
     } else if (r < 0.28) {
       const l = c.leader();
-      if (l) {
+      if (l && chance(0.5)) {
         c.net.isolate(l.id, ids);
         log(`isolate leader ${l.id}`);
+      } else if (l) {
+        // The leader keeps a minority: it can append but not commit, leaving divergent tails behind.
+        c.net.heal();
+        const side = new Set([l.id, pick(ids)]);
+        for (const a of ids) for (const b of ids) if (side.has(a) !== side.has(b)) c.net.cutLink(a, b);
+        log(`leader ${l.id} in minority ${[...side].join(',')}`);
+      }
+    } else if (r < 0.34) {
+      const l = c.leader();
+      if (l) {
+        c.crash(l.id);
+        log(`crash leader ${l.id}`);
       }
     } else if (r < 0.4) {
       c.net.heal();
@@ -267,7 +286,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
 
   try {
     for (let t = 0; t < ticks; t++) {
-      if (chance(0.15)) fault();
+      if (chance(faultRate)) fault();
       const up = upMembers();
       if (up.length > 0 && chance(0.5)) propose(pick(up));
       if (up.length > 0 && chance(0.15)) {
