@@ -439,3 +439,42 @@ describe('membership changes', () => {
     for (const n of c.nodes.values()) assert.deepEqual(n.confState.voters, [1n, 2n, 3n]);
   });
 });
+
+describe('joint consensus, explicit', () => {
+  it('stays joint until the application proposes the empty change, and needs both majorities meanwhile', () => {
+    const c = new Cluster({ n: 3, seed: 21, bootstrap: true });
+    const l = c.electLeader();
+    for (const id of [4n, 5n]) c.addNode(id);
+    l.raw.proposeConfChange({
+      transition: ConfChangeTransition.JointExplicit,
+      changes: [
+        { type: ConfChangeType.ConfChangeAddNode, nodeId: 4n },
+        { type: ConfChangeType.ConfChangeAddNode, nodeId: 5n },
+      ],
+      context: EMPTY,
+    });
+    c.stabilize();
+    assert.deepEqual(l.confState.voters, [1n, 2n, 3n, 4n, 5n]);
+    assert.deepEqual(l.confState.votersOutgoing, [1n, 2n, 3n]);
+    c.tickAndStabilize(3);
+    assert.deepEqual(l.confState.votersOutgoing, [1n, 2n, 3n], 'not left automatically');
+    // Other changes are refused while joint.
+    l.raw.proposeConfChange({ type: ConfChangeType.ConfChangeRemoveNode, nodeId: 2n, context: EMPTY, id: 0 });
+    c.stabilize();
+    assert.deepEqual(l.confState.votersOutgoing, [1n, 2n, 3n]);
+    // With two of the old three down, the joint config cannot commit even though 3 of the 5 new are up.
+    const oldOthers = [1n, 2n, 3n].filter((id) => id !== l.id);
+    for (const id of oldOthers) c.crash(id);
+    const before = l.raw.raft.raftLog.committed;
+    l.raw.propose(enc('blocked'));
+    c.tickAndStabilize(2);
+    assert.equal(l.raw.raft.raftLog.committed, before);
+    for (const id of oldOthers) c.restart(id);
+    c.tickAndStabilize(3);
+    assert.ok(l.raw.raft.raftLog.committed > before);
+    l.raw.proposeConfChange({ transition: ConfChangeTransition.Auto, changes: [], context: EMPTY });
+    c.stabilize();
+    assert.deepEqual(l.confState.votersOutgoing, []);
+    assert.deepEqual(l.confState.voters, [1n, 2n, 3n, 4n, 5n]);
+  });
+});

@@ -116,7 +116,7 @@ export class Cluster {
   /** Delivers one message; returns false if its target is down. */
   deliver(m: Message): boolean {
     const n = this.nodes.get(m.to);
-    if (!n || !n.up) return false;
+    if (!n?.up) return false;
     try {
       n.raw.step(m);
     } catch (e) {
