@@ -147,6 +147,7 @@ export class Raft {
     if (c.heartbeatTick <= 0) throw new ErrConfig('heartbeat tick must be greater than 0');
     if (c.electionTick <= c.heartbeatTick)
       throw new ErrConfig('election tick must be greater than heartbeat tick');
+    if ((c.maxInflightMsgs ?? 256) <= 0) throw new ErrConfig('max inflight messages must be greater than 0');
     const readOnlyOption = c.readOnlyOption ?? ReadOnlyOption.ReadOnlySafe;
     if (readOnlyOption === ReadOnlyOption.ReadOnlyLeaseBased && !c.checkQuorum) {
       throw new ErrConfig('CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased');

@@ -131,6 +131,7 @@ export class Cluster {
     for (const n of this.nodes.values()) {
       if (n.up && n.handleReady(this.send, this.onApply)) {
         progressed = true;
+        if (!n.up) this.crash(n.id);
         afterEach?.();
       }
     }

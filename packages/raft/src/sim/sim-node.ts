@@ -49,6 +49,8 @@ export class SimNode {
   private confHistory: { index: number; cs: ConfState }[] = [];
   readStates: ReadState[] = [];
   up = true;
+  /** Crash in the middle of the next Ready, after persisting it. */
+  crashAfterPersist = false;
 
   constructor(
     id: NodeId,
@@ -95,6 +97,12 @@ export class SimNode {
     if (rd.snapshot) this.disk.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) this.disk.append(rd.entries);
     if (rd.hardState) this.disk.setHardState(rd.hardState);
+    if (this.crashAfterPersist) {
+      // Power loss right after the fsync: nothing sent, nothing applied, the in-memory node is gone.
+      this.crashAfterPersist = false;
+      this.up = false;
+      return true;
+    }
     for (const m of rd.messages) send(m);
     if (rd.snapshot) {
       this.sm = JSON.parse(Buffer.from(rd.snapshot.data).toString('latin1')) as string[];

@@ -232,8 +232,13 @@ export function runSimulation(cfg: SimConfig): SimResult {
     } else if (r < 0.5) {
       if (up.length > 0) {
         const n = pick(up);
-        c.crash(n.id);
-        log(`crash ${n.id}`);
+        if (chance(0.5)) {
+          c.crash(n.id);
+          log(`crash ${n.id}`);
+        } else {
+          n.crashAfterPersist = true;
+          log(`crash ${n.id} in its next Ready, after persisting`);
+        }
       }
     } else if (r < 0.62) {
       const down = all.filter((n) => !n.up);
@@ -304,6 +309,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
     for (const id of removed) c.net.isolate(id, c.ids());
     c.net.faults = { drop: 0, duplicate: 0, maxDelay: 0 };
     for (const n of members()) {
+      n.crashAfterPersist = false;
       if (!n.up) {
         c.restart(n.id);
         checker.nodeRestarted(n.id);
