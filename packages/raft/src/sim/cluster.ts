@@ -125,7 +125,10 @@ export class Cluster {
     return true;
   }
 
-  /** One round: every up node handles its Ready, then the messages due are delivered. */
+  /**
+   * One round: every up node handles its Ready, then the messages due are delivered. afterEach runs
+   * after each Ready and each delivered message.
+   */
   round(afterEach?: () => void): boolean {
     let progressed = false;
     for (const n of this.nodes.values()) {
@@ -138,6 +141,7 @@ export class Cluster {
     for (const m of this.net.due(this.now)) {
       if (this.deliver(m)) {
         progressed = true;
+        afterEach?.();
         if (m.type === MessageType.MsgSnap) this.reports.push({ from: m.from, to: m.to, kind: 'snap-ok' });
       } else if (m.type === MessageType.MsgSnap) {
         this.reports.push({ from: m.from, to: m.to, kind: 'snap-failed' });

@@ -93,7 +93,6 @@ export function runSimulation(cfg: SimConfig): SimResult {
   let faults = 0;
   let jointConfigs = 0;
   let seq = 0;
-  let step = 0;
   const log = (s: string) => {
     if (cfg.verbose) console.log(`[t${c.ticks} r${c.now}] ${s}`);
   };
@@ -101,10 +100,10 @@ export function runSimulation(cfg: SimConfig): SimResult {
   const members = (): SimNode[] => [...c.nodes.values()].filter((n) => !removed.has(n.id));
   const upMembers = () => members().filter((n) => n.up);
 
+  const checkEachStep = () => checker.check();
   const runRounds = (k: number) => {
     for (let i = 0; i < k; i++) {
-      c.round();
-      checker.check();
+      c.round(checkEachStep);
       // A member removed by a committed conf change shuts down, and its peers stop talking to it (as
       // etcd's transport refuses removed members).
       const l = c.leader();
@@ -120,7 +119,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
           }
         }
       }
-      if (++step % 8 === 0) checker.checkLogMatching();
+      checker.checkLogMatching();
     }
   };
   // The index of the change that removes a node (it may not commit; then the node stays).
