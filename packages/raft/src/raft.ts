@@ -8,7 +8,7 @@ import { RaftLog } from './log.js';
 import { jointCommittedIndex } from './quorum/joint.js';
 import { VoteResult } from './quorum/majority.js';
 import { seededRandom } from './random.js';
-import { bytesKey, ReadOnly, ReadOnlyOption } from './read-only.js';
+import { ReadOnly, ReadOnlyOption } from './read-only.js';
 import type { Storage } from './storage.js';
 import { type Progress, ProgressState } from './tracker/progress.js';
 import { type ProgressMap, ProgressTracker, type TrackerConfig } from './tracker/tracker.js';
@@ -24,8 +24,6 @@ import {
   type HardState,
   isEmptyHardState,
   isEmptySnapshot,
-  isLocalMsg,
-  isResponseMsg,
   type Message,
   MessageType,
   message,
@@ -477,7 +475,7 @@ export class Raft {
       voteMsg = MessageType.MsgVote;
       term = this.term;
     }
-    if (this.poll(this.id, voteRespMsgType(voteMsg), true) === VoteResult.VoteWon) {
+    if (this.poll(this.id, true) === VoteResult.VoteWon) {
       // A single-voter cluster wins at once.
       if (t === CampaignType.PreElection) this.campaign(CampaignType.Election);
       else this.becomeLeader();
@@ -498,7 +496,7 @@ export class Raft {
     }
   }
 
-  private poll(id: NodeId, _t: MessageType, granted: boolean): VoteResult {
+  private poll(id: NodeId, granted: boolean): VoteResult {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes().result;
   }
@@ -789,7 +787,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myVoteRespType: {
-        const res = this.poll(m.from, m.type, !m.reject);
+        const res = this.poll(m.from, !m.reject);
         if (res === VoteResult.VoteWon) {
           if (this.state === StateType.StatePreCandidate) {
             this.campaign(CampaignType.Election);
@@ -1075,9 +1073,6 @@ export class Raft {
     }
     return { ...this.basicStatus(), config: this.trk.config, progress };
   }
-
-  static isLocalMsg = isLocalMsg;
-  static isResponseMsg = isResponseMsg;
 }
 
 function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResult {
@@ -1087,5 +1082,3 @@ function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResul
   if (granted >= Math.floor(voters.size / 2) + 1) return VoteResult.VoteWon;
   return VoteResult.VotePending;
 }
-
-export { bytesKey };
