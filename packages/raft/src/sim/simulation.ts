@@ -220,9 +220,14 @@ export function runSimulation(cfg: SimConfig): SimResult {
       }
     } else if (r < 0.34) {
       const l = c.leader();
-      if (l) {
+      if (l && chance(0.5)) {
         c.crash(l.id);
         log(`crash leader ${l.id}`);
+      } else if (l) {
+        // The leader dies right after persisting its next appends: they reach no one, or only a few.
+        l.crashAfterPersist = true;
+        propose(l);
+        log(`crash leader ${l.id} in its next Ready`);
       }
     } else if (r < 0.4) {
       c.net.heal();
