@@ -59,12 +59,14 @@ export function runSimulation(cfg: SimConfig): SimResult {
   const preVote = chance(0.5);
   const checkQuorum = chance(0.6);
   const lease = checkQuorum && chance(0.5);
+  const asyncPersist = chance(0.5);
   // Calm, busy or stormy: the chance of a fault each tick.
   const faultRate = pick([0.05, 0.15, 0.4]);
   const features = [
     preVote && 'prevote',
     checkQuorum && 'checkquorum',
     lease && 'lease',
+    asyncPersist && 'async-persist',
     `faults=${faultRate}`,
   ]
     .filter(Boolean)
@@ -75,6 +77,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
     seed: Math.floor(rnd() * 2 ** 32),
     bootstrap: true,
     encodeMessages: true,
+    asyncPersist,
     electionTick,
     heartbeatTick: 1,
     preVote,
