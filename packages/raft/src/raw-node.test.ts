@@ -230,3 +230,64 @@ describe('RawNode details', () => {
     );
   });
 });
+
+describe('RawNode with asynchronous storage writes', () => {
+  it('accepts messages between ready() and advance(), even ones that replace the entries being written', () => {
+    const storage = new MemoryStorage({ ...emptyConfState(), voters: [1n, 2n, 3n] });
+    const rn = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage });
+    const e = (term: number, index: number, s: string) => ({
+      term,
+      index,
+      type: EntryType.EntryNormal,
+      data: enc(s),
+    });
+    rn.step(
+      message({
+        type: MessageType.MsgApp,
+        from: 2n,
+        to: 1n,
+        term: 1,
+        index: 0,
+        logTerm: 0,
+        entries: [e(1, 1, 'a'), e(1, 2, 'b')],
+      }),
+    );
+    const rd = rn.ready();
+    assert.deepEqual(
+      rd.entries.map((x) => x.index),
+      [1, 2],
+    );
+    // While the write is in flight, a new leader of term 2 replaces index 2.
+    rn.step(
+      message({
+        type: MessageType.MsgApp,
+        from: 3n,
+        to: 1n,
+        term: 2,
+        index: 1,
+        logTerm: 1,
+        entries: [e(2, 2, 'B')],
+        commit: 2,
+      }),
+    );
+    storage.append(rd.entries);
+    if (rd.hardState) storage.setHardState(rd.hardState);
+    rn.advance();
+    const rd2 = rn.ready();
+    assert.deepEqual(
+      rd2.entries.map((x) => dec(x.data)),
+      ['B'],
+    );
+    assert.deepEqual(
+      rd2.committedEntries.map((x) => dec(x.data)),
+      ['a', 'B'],
+    );
+    storage.append(rd2.entries);
+    rn.advance();
+    assert.deepEqual(
+      storage.entries(1, 3, 1e9).map((x) => dec(x.data)),
+      ['a', 'B'],
+    );
+    assert.equal(rn.hasReady(), false);
+  });
+});
