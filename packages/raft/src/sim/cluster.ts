@@ -68,6 +68,8 @@ export class Cluster {
 
   private readonly encodeMessages: boolean;
   private readonly asyncPersist: boolean;
+  /** Called for each node added after construction (the checks hook into it). */
+  onNodeAdded?: (n: SimNode) => void;
   private bootstrapPeers: NodeId[] = [];
 
   /** Creates a node with an empty disk (cs undefined: it joins later through a snapshot or conf change). */
@@ -79,6 +81,7 @@ export class Cluster {
     });
     node.asyncPersist = this.asyncPersist;
     this.nodes.set(id, node);
+    this.onNodeAdded?.(node);
     return node;
   }
 

@@ -6,6 +6,7 @@ import { RawNode, type Ready } from '../raw-node.js';
 import { MemoryStorage } from '../storage.js';
 import {
   type ConfState,
+  type Entry,
   EntryType,
   type Message,
   type NodeId,
@@ -53,6 +54,8 @@ export class SimNode {
   crashAfterPersist = false;
   /** Finish each Ready (send, apply, advance) a round after persisting it, stepping messages meanwhile. */
   asyncPersist = false;
+  /** Called with the entries of each Ready as they are written (the checks watch these). */
+  onPersist?: (n: SimNode, entries: Entry[]) => void;
   private pending: Ready | undefined;
 
   constructor(
@@ -105,7 +108,10 @@ export class SimNode {
     if (!this.raw.hasReady()) return false;
     const rd: Ready = this.raw.ready();
     if (rd.snapshot) this.disk.applySnapshot(rd.snapshot);
-    if (rd.entries.length > 0) this.disk.append(rd.entries);
+    if (rd.entries.length > 0) {
+      this.onPersist?.(this, rd.entries);
+      this.disk.append(rd.entries);
+    }
     if (rd.hardState) this.disk.setHardState(rd.hardState);
     if (this.crashAfterPersist) {
       // Power loss right after the fsync: nothing sent, nothing applied, the in-memory node is gone.
