@@ -146,13 +146,10 @@ export function runSimulation(cfg: SimConfig): SimResult {
       if (r < 0.3 && c.nodes.size < nodes + 3) {
         const id = BigInt(nextId++);
         c.addNode(id);
-        log(`add learner ${id}`);
-        l.raw.proposeConfChange({
-          type: ConfChangeType.ConfChangeAddLearnerNode,
-          nodeId: id,
-          context: EMPTY,
-          id: 0,
-        });
+        // etcd's `member add` adds a voter directly; `--learner` adds a learner to promote later.
+        const type = chance(0.5) ? ConfChangeType.ConfChangeAddLearnerNode : ConfChangeType.ConfChangeAddNode;
+        log(`add ${type === ConfChangeType.ConfChangeAddNode ? 'voter' : 'learner'} ${id}`);
+        l.raw.proposeConfChange({ type, nodeId: id, context: EMPTY, id: 0 });
       } else if (r < 0.55 && learners.length > 0) {
         const id = pick(learners);
         log(`promote learner ${id}`);
