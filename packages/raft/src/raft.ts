@@ -5,7 +5,7 @@ import { Changer, enterJoint, isLeaveJoint } from './confchange/changer.js';
 import { restoreConfState } from './confchange/restore.js';
 import { ErrConfig, ErrProposalDropped, ErrSnapshotTemporarilyUnavailable } from './errors.js';
 import { RaftLog } from './log.js';
-import { jointCommittedIndex } from './quorum/joint.js';
+import { jointCommittedIndex, jointVoteResult } from './quorum/joint.js';
 import { VoteResult } from './quorum/majority.js';
 import { seededRandom } from './random.js';
 import { ReadOnly, ReadOnlyOption } from './read-only.js';
@@ -719,9 +719,8 @@ export class Raft {
         if (m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (!acks) return;
-        if (this.trk.config.voters[0].size === 0) return;
-        const votes = new Map<NodeId, boolean>(acks);
-        if (this.voteResult(votes) !== VoteResult.VoteWon) return;
+        // Leadership is confirmed once a quorum (both halves of a joint config) acknowledged.
+        if (jointVoteResult(this.trk.config.voters, acks) !== VoteResult.VoteWon) return;
         for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.req, rs.index);
         return;
       }
@@ -753,17 +752,6 @@ export class Raft {
       }
     }
   };
-
-  private voteResult(votes: Map<NodeId, boolean>): VoteResult {
-    const c = this.trk.config.voters;
-    // Reuse the joint majority rule; the vote map only has acks (true).
-    let r1 = majorityOf(c[0], votes);
-    const r2 = majorityOf(c[1], votes);
-    if (r1 === r2) return r1;
-    if (r1 === VoteResult.VoteLost || r2 === VoteResult.VoteLost) r1 = VoteResult.VoteLost;
-    else r1 = VoteResult.VotePending;
-    return r1;
-  }
 
   private stepCandidate = (m: Message): void => {
     const myVoteRespType =
@@ -1073,12 +1061,4 @@ export class Raft {
     }
     return { ...this.basicStatus(), config: this.trk.config, progress };
   }
-}
-
-function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResult {
-  if (voters.size === 0) return VoteResult.VoteWon;
-  let granted = 0;
-  for (const id of voters) if (votes.get(id)) granted++;
-  if (granted >= Math.floor(voters.size / 2) + 1) return VoteResult.VoteWon;
-  return VoteResult.VotePending;
 }
