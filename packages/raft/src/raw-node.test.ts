@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeEntryConfChange } from './codec.js';
 import { ErrProposalDropped, ErrStepLocalMsg } from './errors.js';
 import { RawNode } from './raw-node.js';
 import { ReadOnlyOption } from './read-only.js';
@@ -62,6 +63,46 @@ describe('RawNode, a single-member cluster', () => {
     rn.advance();
     rn.campaign();
     assert.equal(rn.raft.state, StateType.StateLeader);
+  });
+
+  it('restarts from its storage and leads again at a higher term, keeping its log', () => {
+    const storage = new MemoryStorage();
+    const cfg = { id: 1n, electionTick: 10, heartbeatTick: 1, storage };
+    const drain = (rn: RawNode) => {
+      while (rn.hasReady()) {
+        const rd = rn.ready();
+        storage.append(rd.entries);
+        if (rd.hardState) storage.setHardState(rd.hardState);
+        rn.advance();
+      }
+    };
+    const rn = new RawNode(cfg);
+    rn.bootstrap([{ id: 1n }]);
+    drain(rn);
+    rn.campaign();
+    rn.propose(enc('a'));
+    drain(rn);
+    const { hardState } = storage.initialState();
+    assert.deepEqual(hardState, { term: 2, vote: 1n, commit: 3 });
+    // Restart: the membership comes back by re-applying the bootstrap entry, as the application did.
+    const again = new RawNode({ ...cfg, applied: 0 });
+    const rd = again.ready();
+    assert.deepEqual(
+      rd.committedEntries.map((e) => e.index),
+      [1, 2, 3],
+    );
+    again.applyConfChange(decodeEntryConfChange(rd.committedEntries[0]));
+    again.advance();
+    again.campaign();
+    assert.equal(again.raft.state, StateType.StateLeader);
+    assert.equal(again.raft.term, 3);
+    again.propose(enc('b'));
+    const rd2 = again.ready();
+    assert.deepEqual(
+      rd2.committedEntries.map((e) => e.index),
+      [4, 5],
+    );
+    again.advance();
   });
 
   it('refuses local message types from the network', () => {
