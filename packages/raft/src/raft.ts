@@ -49,7 +49,7 @@ export interface Config {
   applied?: number;
   /** Byte limit of the entries in one append message (at least one entry is always sent). Default 1 MiB. */
   maxSizePerMsg?: number;
-  /** Byte limit of the committed entries in one Ready. Default: maxSizePerMsg * 64. */
+  /** Byte limit of the committed entries in one Ready (at least one entry is always given). Default 64 MiB. */
   maxCommittedSizePerReady?: number;
   /** Byte limit of the leader's uncommitted log tail; proposals beyond it are dropped. 0 = no limit. */
   maxUncommittedEntriesSize?: number;
@@ -153,7 +153,7 @@ export class Raft {
     this.id = c.id;
     this.maxMsgSize = c.maxSizePerMsg ?? 1024 * 1024;
     this.maxUncommittedSize = c.maxUncommittedEntriesSize ?? 0;
-    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady ?? this.maxMsgSize * 64);
+    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady ?? 64 * 1024 * 1024);
     this.trk = new ProgressTracker(c.maxInflightMsgs ?? 256, c.maxInflightBytes ?? 0);
     this.checkQuorum = c.checkQuorum ?? false;
     this.preVote = c.preVote ?? false;
