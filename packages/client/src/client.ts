@@ -1,7 +1,7 @@
 // The client: endpoints, options, and the KV calls; watch, lease, maintenance, cluster and auth hang off it.
 import { PasswordTokens } from './auth-token';
 import { EndpointPool, type KeepAliveOptions, type TlsOptions } from './endpoint-pool';
-import type { Bytes } from './key-range';
+import { type Bytes, keyRange, type RangeSelector } from './key-range';
 import {
   type DeleteOptions,
   type DeleteResponse,
@@ -19,7 +19,23 @@ import {
 import { headerFromWire, type ResponseHeader } from './key-value';
 import { type CallOptions, Invoker } from './rpc';
 import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
+import { WatchHub } from './watch-hub';
+import { Watcher } from './watcher';
 import { wireMethod } from './wire';
+
+/** Options of `watch`. */
+export interface WatchOptions extends RangeSelector {
+  /** First revision to deliver events of (inclusive). Default: changes after now. */
+  startRevision?: number;
+  /** Include each key's previous value in events. */
+  prevKv?: boolean;
+  /** Ask the member for periodic progress notifications while idle. */
+  progressNotify?: boolean;
+  /** Leave out put events (`noPut`) or delete events (`noDelete`). */
+  filters?: { noPut?: boolean; noDelete?: boolean };
+  /** Aborting cancels the watcher (and rejects `watch()` if still pending). */
+  signal?: AbortSignal;
+}
 
 /** How to reach and talk to the cluster. */
 export interface ClientOptions {
@@ -70,6 +86,7 @@ export class Client implements KV {
   readonly invoker: Invoker;
   /** Endpoints as given. */
   readonly endpoints: readonly string[];
+  private hub?: WatchHub;
 
   constructor(options: ClientOptions) {
     const endpoints =
@@ -175,8 +192,39 @@ export class Client implements KV {
     return { header: headerFromWire(res.header) };
   }
 
-  /** Closes every channel and stream; pending calls fail with ClientClosedError. */
+  /**
+   * Watches a key or range. Resolves once a member has registered the watcher; from then on every change
+   * is delivered exactly once and in order, across reconnects to other members. Ends with a
+   * CompactedError if the history it needs was compacted.
+   */
+  async watch(key: Bytes, options: WatchOptions = {}): Promise<Watcher> {
+    const r = keyRange(key, options);
+    const filters: number[] = [];
+    if (options.filters?.noPut) filters.push(0);
+    if (options.filters?.noDelete) filters.push(1);
+    const request = {
+      key: r.key,
+      rangeEnd: r.rangeEnd,
+      progressNotify: !!options.progressNotify,
+      filters,
+      prevKv: !!options.prevKv,
+    };
+    this.hub ??= new WatchHub(this.invoker);
+    const hub = this.hub;
+    const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x));
+    options.signal?.throwIfAborted();
+    await hub.add(w, options.signal);
+    return w;
+  }
+
+  /** Asks the member serving this client's watchers to send a progress notification to each of them. */
+  requestWatchProgress(): void {
+    this.hub?.requestProgress();
+  }
+
+  /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
   close(): void {
+    this.hub?.close();
     this.invoker.close();
   }
 }

@@ -1,5 +1,5 @@
 // @kv/client: A typed, promise-based etcd v3 client for Node.js.
-export { Client, type ClientOptions, type KV } from './client';
+export { Client, type ClientOptions, type KV, type WatchOptions } from './client';
 export type { KeepAliveOptions, TlsOptions } from './endpoint-pool';
 export * from './errors';
 export { type Bytes, FROM_KEY, prefixEnd, type RangeSelector } from './key-range';
@@ -28,3 +28,4 @@ export {
   type TxnResponse,
   type TxnSpec,
 } from './txn';
+export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
