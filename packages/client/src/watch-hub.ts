@@ -215,6 +215,7 @@ export class WatchHub {
     // Re-create what was live, in creation order, ahead of watchers that never got created.
     for (const w of live) {
       w.watchId = undefined;
+      w.endpoint = undefined;
       if (w.cancelling) this.end(w);
       else w.emit('disconnected', err);
     }

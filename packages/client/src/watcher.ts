@@ -50,6 +50,8 @@ type Item = { batch: WatchBatch } | { error: Error } | { end: true };
 export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterable<WatchEvent> {
   /** The revision the next event must have at least; the resume point after a reconnect. */
   nextRevision: number;
+  /** Client URL of the member currently serving this watcher (undefined while reconnecting). */
+  endpoint?: string;
   /** Why the watcher ended, if it ended with an error. */
   error?: Error;
   /** @internal server watch ID on the current stream. */
