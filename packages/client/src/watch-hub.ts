@@ -158,11 +158,9 @@ export class WatchHub {
         if (w.nextRevision === 0) w.nextRevision = header.revision + 1;
         const first = this.firstCreate.get(w);
         this.firstCreate.delete(w);
+        w.endpoint = this.invoker.pool.endpoints[this.endpoint];
         first?.resolve();
-        w.emit('connected', {
-          endpoint: this.invoker.pool.endpoints[this.endpoint],
-          revision: header.revision,
-        });
+        w.emit('connected', { endpoint: w.endpoint, revision: header.revision });
         if (w.cancelling) s.write({ cancelRequest: { watchId: id } });
       }
       this.pump();
