@@ -19,6 +19,7 @@ import {
 import { headerFromWire, type ResponseHeader } from './key-value';
 import { type CallOptions, Invoker } from './rpc';
 import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
+import { LeaseClient } from './lease';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
 import { wireMethod } from './wire';
@@ -87,6 +88,8 @@ export class Client implements KV {
   /** Endpoints as given. */
   readonly endpoints: readonly string[];
   private hub?: WatchHub;
+  /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
+  readonly lease: LeaseClient;
 
   constructor(options: ClientOptions) {
     const endpoints =
@@ -103,6 +106,7 @@ export class Client implements KV {
       retryWrites: !!options.retryWrites,
     };
     this.invoker = new Invoker(pool, invOpts);
+    this.lease = new LeaseClient(this.invoker);
     if (options.auth) {
       this.invoker.tokens = new PasswordTokens(
         new Invoker(pool, invOpts),
@@ -225,6 +229,7 @@ export class Client implements KV {
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
   close(): void {
     this.hub?.close();
+    this.lease.close();
     this.invoker.close();
   }
 }

@@ -132,3 +132,17 @@ export function isTransient(err: Error): boolean {
     (err instanceof EtcdError && /etcdserver: request timed out/.test(err.details))
   );
 }
+
+/** A kept-alive lease is gone: it expired, was revoked elsewhere, or could not be renewed before its TTL ran out. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(
+    /** The lost lease. */
+    readonly leaseId: bigint,
+    /** `expired`: a member said the lease no longer exists; `timeout`: no renewal reached a member in time. */
+    readonly reason: 'expired' | 'timeout',
+    options?: { cause?: unknown },
+  ) {
+    super(`lease ${leaseId.toString(16)} lost (${reason})`, options);
+  }
+}

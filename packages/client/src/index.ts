@@ -29,3 +29,4 @@ export {
   type TxnSpec,
 } from './txn';
 export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
+export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
