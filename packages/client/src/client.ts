@@ -19,7 +19,10 @@ import {
 import { headerFromWire, type ResponseHeader } from './key-value';
 import { type CallOptions, Invoker } from './rpc';
 import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
+import { AuthClient } from './auth';
+import { ClusterClient } from './cluster';
 import { LeaseClient } from './lease';
+import { MaintenanceClient } from './maintenance';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
 import { wireMethod } from './wire';
@@ -90,6 +93,12 @@ export class Client implements KV {
   private hub?: WatchHub;
   /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
   readonly lease: LeaseClient;
+  /** Member list, add, remove, update, promote. */
+  readonly cluster: ClusterClient;
+  /** Status, snapshot, defragment, alarms, hashes, leader transfer. */
+  readonly maintenance: MaintenanceClient;
+  /** Users, roles, permissions, enable/disable. */
+  readonly auth: AuthClient;
 
   constructor(options: ClientOptions) {
     const endpoints =
@@ -107,6 +116,9 @@ export class Client implements KV {
     };
     this.invoker = new Invoker(pool, invOpts);
     this.lease = new LeaseClient(this.invoker);
+    this.cluster = new ClusterClient(this.invoker);
+    this.maintenance = new MaintenanceClient(this.invoker);
+    this.auth = new AuthClient(this.invoker);
     if (options.auth) {
       this.invoker.tokens = new PasswordTokens(
         new Invoker(pool, invOpts),

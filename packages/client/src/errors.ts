@@ -116,7 +116,7 @@ export function toEtcdError(err: unknown, endpoint?: string): Error {
 export function isNotExecuted(err: Error): boolean {
   if (err instanceof NoLeaderError) return true;
   if (err instanceof UnavailableError) {
-    return /No connection established|ECONNREFUSED|connect ECONN|Connection refused|etcdserver: stopped|not capable/i.test(
+    return /No connection established|ECONNREFUSED|connect ECONN|Connection refused|etcdserver: stopped|not capable|etcdserver: unhealthy cluster/i.test(
       err.details,
     );
   }

@@ -30,3 +30,6 @@ export {
 } from './txn';
 export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
 export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
+export { AuthClient, type Permission, type PermissionType } from './auth';
+export { ClusterClient, type Member, type MembersResponse } from './cluster';
+export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';
