@@ -1,7 +1,11 @@
 // The client: endpoints, options, and the KV calls; watch, lease, maintenance, cluster and auth hang off it.
+
+import { AuthClient } from './auth';
 import { PasswordTokens } from './auth-token';
+import { ClusterClient } from './cluster';
 import { EndpointPool, type KeepAliveOptions, type TlsOptions } from './endpoint-pool';
 import { type Bytes, keyRange, type RangeSelector } from './key-range';
+import { headerFromWire, type ResponseHeader } from './key-value';
 import {
   type DeleteOptions,
   type DeleteResponse,
@@ -16,13 +20,10 @@ import {
   putResponse,
   rangeRequest,
 } from './kv';
-import { headerFromWire, type ResponseHeader } from './key-value';
-import { type CallOptions, Invoker } from './rpc';
-import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
-import { AuthClient } from './auth';
-import { ClusterClient } from './cluster';
 import { LeaseClient } from './lease';
 import { MaintenanceClient } from './maintenance';
+import { type CallOptions, Invoker } from './rpc';
+import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
 import { wireMethod } from './wire';

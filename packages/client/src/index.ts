@@ -1,5 +1,8 @@
 // @kv/client: A typed, promise-based etcd v3 client for Node.js.
+
+export { AuthClient, type Permission, type PermissionType } from './auth';
 export { Client, type ClientOptions, type KV, type WatchOptions } from './client';
+export { ClusterClient, type Member, type MembersResponse } from './cluster';
 export type { KeepAliveOptions, TlsOptions } from './endpoint-pool';
 export * from './errors';
 export { type Bytes, FROM_KEY, prefixEnd, type RangeSelector } from './key-range';
@@ -15,6 +18,8 @@ export type {
   SortOrder,
   SortTarget,
 } from './kv';
+export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
+export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';
 export type { CallOptions } from './rpc';
 export {
   Compare,
@@ -29,7 +34,3 @@ export {
   type TxnSpec,
 } from './txn';
 export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
-export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
-export { AuthClient, type Permission, type PermissionType } from './auth';
-export { ClusterClient, type Member, type MembersResponse } from './cluster';
-export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';

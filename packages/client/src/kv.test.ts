@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from './client';
 import { CompactedError, FutureRevisionError } from './errors';
 import { prefixEnd } from './key-range';
-import { Compare, Op } from './txn';
 import { TestCluster } from './test-support/etcd-cluster';
+import { Compare, Op } from './txn';
 
 describe('kv against a real server', () => {
   let cluster: TestCluster;

@@ -3,12 +3,11 @@
 // (send time of the last acknowledged renewal + the TTL the member returned). If that moment passes
 // without a newer acknowledgement, or a member reports TTL <= 0, the lease emits `lost` once.
 import { EventEmitter } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
 import { backoffDelay } from './backoff';
 import { ClientClosedError, LeaseLostError, toEtcdError } from './errors';
 import { headerFromWire, type ResponseHeader, wireBig, wireNum } from './key-value';
 import { type LeaseRef, leaseId } from './kv';
-import type { CallOptions, Invoker } from './rpc';
+import type { AuthedStream, CallOptions, Invoker } from './rpc';
 import { wireMethod } from './wire';
 
 /** What a member knows about a lease. */
@@ -105,7 +104,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
 /** The Lease API: `client.lease`. */
 export class LeaseClient {
-  private stream?: grpc.ClientDuplexStream<object, any>;
+  private stream?: AuthedStream;
   private connecting = false;
   private endpoint = -1;
   private failures = 0;
@@ -283,7 +282,7 @@ export class LeaseClient {
       });
   }
 
-  private onBroken(s: grpc.ClientDuplexStream<object, any> | undefined, _e: unknown): void {
+  private onBroken(s: AuthedStream | undefined, _e: unknown): void {
     if (s && s !== this.stream) return;
     if (s) {
       s.removeAllListeners();

@@ -33,6 +33,9 @@ export interface CallOptions {
 
 export type CallKind = 'read' | 'write';
 
+/** A bidi stream and the auth token it was opened with (a rejected token must be refreshed, not reused). */
+export type AuthedStream = grpc.ClientDuplexStream<object, any> & { authToken?: string };
+
 export interface InvokerOptions {
   defaultTimeout?: number;
   maxRetries: number;
@@ -146,15 +149,13 @@ export class Invoker {
   }
 
   /** Opens a bidirectional stream on endpoint `i`; `requireLeader` makes the member end it when it loses its leader. */
-  async bidi(
-    method: WireMethod,
-    i: number,
-    requireLeader: boolean,
-  ): Promise<grpc.ClientDuplexStream<object, any>> {
+  async bidi(method: WireMethod, i: number, requireLeader: boolean): Promise<AuthedStream> {
     const md = await this.streamMetadata(requireLeader);
-    return this.pool
+    const s: AuthedStream = this.pool
       .client(i)
       .makeBidiStreamRequest(method.path, method.serialize, method.deserialize, md, {});
+    s.authToken = md.get('token')[0] as string | undefined;
+    return s;
   }
 
   /** Opens a server stream on endpoint `i`. */

@@ -134,8 +134,17 @@ export class Txn {
     return this;
   }
 
-  /** Operations run when every guard holds. */
+  /**
+   * Operations run when every guard holds. (Called by `await` with callbacks instead of operations,
+   * it commits the transaction, so awaiting a builder by mistake sends it rather than hanging.)
+   */
+  // biome-ignore lint/suspicious/noThenProperty: `then` is etcd's transaction vocabulary, and it stays promise-safe.
   then(...ops: Operation[]): this {
+    const [first, second] = ops as unknown[];
+    if (typeof first === 'function' || typeof second === 'function') {
+      const done = this.commit().then(first as any, second as any);
+      return done as unknown as this;
+    }
     this.s.success.push(...ops);
     return this;
   }
