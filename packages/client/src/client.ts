@@ -40,6 +40,8 @@ export interface WatchOptions extends RangeSelector {
   filters?: { noPut?: boolean; noDelete?: boolean };
   /** Aborting cancels the watcher (and rejects `watch()` if still pending). */
   signal?: AbortSignal;
+  /** @internal Namespace: remove this prefix from the keys of delivered events. */
+  stripPrefix?: Buffer;
 }
 
 /** How to reach and talk to the cluster. */
@@ -68,6 +70,7 @@ export interface KV {
   put(key: Bytes, value: Bytes, options?: PutOptions & CallOptions): Promise<PutResponse>;
   delete(key: Bytes, options?: DeleteOptions & CallOptions): Promise<DeleteResponse>;
   txn(): Txn;
+  watch(key: Bytes, options?: WatchOptions): Promise<Watcher>;
 }
 
 const callOpts = (o: CallOptions = {}): CallOptions => ({
@@ -228,7 +231,7 @@ export class Client implements KV {
     };
     this.hub ??= new WatchHub(this.invoker);
     const hub = this.hub;
-    const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x));
+    const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x), options.stripPrefix);
     options.signal?.throwIfAborted();
     await hub.add(w, options.signal);
     return w;

@@ -3,6 +3,10 @@
 export { AuthClient, type Permission, type PermissionType } from './auth';
 export { Client, type ClientOptions, type KV, type WatchOptions } from './client';
 export { ClusterClient, type Member, type MembersResponse } from './cluster';
+export { Election, NotLeaderError } from './concurrency/election';
+export { Mutex, SessionExpiredError } from './concurrency/mutex';
+export { Session, type SessionOptions } from './concurrency/session';
+export { type Isolation, runSTM, type STM, STMConflictError, type STMOptions } from './concurrency/stm';
 export type { KeepAliveOptions, TlsOptions } from './endpoint-pool';
 export * from './errors';
 export { type Bytes, FROM_KEY, prefixEnd, type RangeSelector } from './key-range';
@@ -20,6 +24,7 @@ export type {
 } from './kv';
 export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
 export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';
+export { Namespace } from './namespace';
 export type { CallOptions } from './rpc';
 export {
   Compare,
