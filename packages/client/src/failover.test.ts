@@ -86,4 +86,53 @@ describe('failover on a 3-member real cluster', () => {
       await cluster.restart(1);
     }
   });
+
+  test('a kept-alive lease survives the death of the member holding its keepalive stream', async () => {
+    await cluster.waitHealthy(cluster.members);
+    const client = new Client({ endpoints: cluster.endpoints, defaultTimeout: 10_000 });
+    try {
+      const lease = await client.lease.grant(2);
+      await client.put('fo3/k', 'v', { lease });
+      // Which member serves the keepalive stream is internal; read it to aim the kill.
+      const deadline = Date.now() + 5000;
+      const lc = client.lease as unknown as { endpoint: number };
+      while (lc.endpoint < 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      const victim = cluster.indexOf(client.endpoints[lc.endpoint]);
+      await cluster.kill(victim);
+      try {
+        await new Promise((r) => setTimeout(r, 4500));
+        assert.equal(lease.isLost, false);
+        assert.ok((await lease.timeToLive()).ttl > 0);
+        assert.equal(await client.getString('fo3/k'), 'v');
+        await lease.revoke();
+      } finally {
+        await cluster.restart(victim);
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  test('killing the leader: reads, and writes that opt in, carry on through the election', async () => {
+    await cluster.waitHealthy(cluster.members);
+    const client = new Client({ endpoints: cluster.endpoints, defaultTimeout: 15_000 });
+    try {
+      const s = await client.maintenance.status();
+      const members = (await client.cluster.memberList()).members;
+      const leaderUrl = members.find((m) => m.id === s.leader)!.clientUrls[0];
+      const victim = cluster.indexOf(leaderUrl);
+      let last = '';
+      for (let i = 0; i < 60; i++) {
+        if (i === 15) await cluster.kill(victim);
+        await client.put('fo4/k', String(i), { retryWrite: true });
+        last = (await client.getString('fo4/k')) ?? '';
+        assert.equal(last, String(i));
+      }
+      const after = await client.maintenance.status({ endpoint: cluster.endpoints[(victim + 1) % 3] });
+      assert.notEqual(after.leader, s.leader);
+      await cluster.restart(victim);
+    } finally {
+      client.close();
+    }
+  });
 });
