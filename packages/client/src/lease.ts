@@ -4,7 +4,7 @@
 // without a newer acknowledgement, or a member reports TTL <= 0, the lease emits `lost` once.
 import { EventEmitter } from 'node:events';
 import { backoffDelay } from './backoff';
-import { ClientClosedError, LeaseLostError, toEtcdError } from './errors';
+import { ClientClosedError, LeaseLostError, LeaseNotFoundError, toEtcdError } from './errors';
 import { headerFromWire, type ResponseHeader, wireBig, wireNum } from './key-value';
 import { type LeaseRef, leaseId } from './kv';
 import type { AuthedStream, CallOptions, Invoker } from './rpc';
@@ -129,6 +129,20 @@ export class LeaseClient {
     const lease = new Lease(wireBig(res.ID), wireNum(res.TTL), start, this);
     if (options.keepAlive !== false) this.startKeepAlive(lease);
     return lease;
+  }
+
+  /**
+   * Starts keeping an existing lease alive (e.g. one granted by another process) and returns it as a
+   * Lease. Rejects with LeaseNotFoundError if it no longer exists.
+   */
+  async keepAlive(lease: LeaseRef, options: CallOptions = {}): Promise<Lease> {
+    const start = Date.now();
+    const id = leaseId(lease);
+    const ttl = await this.keepAliveOnce(id, options);
+    if (ttl <= 0) throw new LeaseNotFoundError(5, 'etcdserver: requested lease not found');
+    const l = new Lease(id, ttl, start, this);
+    this.startKeepAlive(l);
+    return l;
   }
 
   /** Revokes a lease; its keys are deleted. */
