@@ -207,7 +207,7 @@ export class Client implements KV {
       wireMethod('KV', 'Compact'),
       { revision, physical: !!options.physical },
       'write',
-      callOpts({ ...options, retryWrite: options.retryWrite ?? true }),
+      callOpts(options),
     );
     return { header: headerFromWire(res.header) };
   }

@@ -27,6 +27,10 @@ describe('failover on a 3-member real cluster', () => {
     try {
       const start = (await writer.put('fo/start', 'x')).header.revision + 1;
       const w = await watchClient.watch('fo/k/', { prefix: true });
+      // More watchers on the same stream: a single key with prevKv, and a deletes-only filter.
+      const single = await watchClient.watch('fo/k/3', { prevKv: true });
+      const gotSingle: WatchEvent[] = [];
+      single.on('event', (e) => gotSingle.push(e));
       const connections: string[] = [];
       w.on('connected', (c) => connections.push(c.endpoint));
       const got: WatchEvent[] = [];
@@ -42,6 +46,7 @@ describe('failover on a 3-member real cluster', () => {
         // retryWrite: a write retried after an ambiguous failure may apply twice; the history check
         // below compares against what the cluster really stored, so duplicates on the write side are fine.
         last = (await writer.put(`fo/k/${i % 7}`, String(i), { retryWrite: true })).header.revision;
+        if (i % 10 === 9) last = (await writer.delete(`fo/k/${i % 7}`, { retryWrite: true })).header.revision;
       }
       await until(
         () => got.length > 0 && got[got.length - 1].kv.modRevision >= last,
@@ -62,7 +67,18 @@ describe('failover on a 3-member real cluster', () => {
       const fmt = (e: WatchEvent) => `${e.type} ${e.kv.keyString}=${e.kv.valueString}@${e.kv.modRevision}`;
       assert.ok(history.length >= total);
       assert.deepEqual(got.map(fmt), history.map(fmt));
+      assert.ok(history.some((e) => e.type === 'delete'));
+      // The single-key watcher saw exactly that key's history, each event with its predecessor.
+      const keyHistory = history.filter((e) => e.kv.keyString === 'fo/k/3');
+      await until(() => gotSingle.length >= keyHistory.length, 5000, 'single-key events');
+      assert.deepEqual(gotSingle.map(fmt), keyHistory.map(fmt));
+      for (let i = 1; i < gotSingle.length; i++) {
+        if (gotSingle[i - 1].type === 'put')
+          assert.equal(gotSingle[i].prevKv?.modRevision, gotSingle[i - 1].kv.modRevision);
+      }
+      assert.equal(single.endpoint, w.endpoint);
       await w.cancel();
+      await single.cancel();
     } finally {
       watchClient.close();
       writer.close();
