@@ -69,12 +69,7 @@ export class ClusterClient {
   /** Removes a member. */
   async memberRemove(id: bigint, options: CallOptions = {}): Promise<MembersResponse> {
     return members(
-      await this.invoker.unary(
-        wireMethod('Cluster', 'MemberRemove'),
-        { ID: id.toString() },
-        'write',
-        options,
-      ),
+      await this.invoker.unary(wireMethod('Cluster', 'MemberRemove'), { ID: id }, 'write', options),
     );
   }
 
@@ -83,7 +78,7 @@ export class ClusterClient {
     return members(
       await this.invoker.unary(
         wireMethod('Cluster', 'MemberUpdate'),
-        { ID: id.toString(), peerURLs: peerUrls },
+        { ID: id, peerURLs: peerUrls },
         'write',
         options,
       ),
@@ -93,12 +88,7 @@ export class ClusterClient {
   /** Promotes a learner that has caught up with the leader to a voting member. */
   async memberPromote(id: bigint, options: CallOptions = {}): Promise<MembersResponse> {
     return members(
-      await this.invoker.unary(
-        wireMethod('Cluster', 'MemberPromote'),
-        { ID: id.toString() },
-        'write',
-        options,
-      ),
+      await this.invoker.unary(wireMethod('Cluster', 'MemberPromote'), { ID: id }, 'write', options),
     );
   }
 }

@@ -121,7 +121,7 @@ export class LeaseClient {
     const start = Date.now();
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseGrant'),
-      { TTL: String(ttl), ID: String(options.id ?? 0n) },
+      { TTL: ttl, ID: options.id ?? 0n },
       'write',
       options,
     );
@@ -149,7 +149,7 @@ export class LeaseClient {
   async revoke(lease: LeaseRef, options: CallOptions = {}): Promise<{ header: ResponseHeader }> {
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseRevoke'),
-      { ID: String(leaseId(lease)) },
+      { ID: leaseId(lease) },
       'write',
       options,
     );
@@ -163,7 +163,7 @@ export class LeaseClient {
   ): Promise<LeaseTimeToLive> {
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseTimeToLive'),
-      { ID: String(leaseId(lease)), keys: !!options.keys },
+      { ID: leaseId(lease), keys: !!options.keys },
       'read',
       options,
     );
@@ -205,7 +205,7 @@ export class LeaseClient {
         done();
         reject(options.signal?.aborted ? options.signal.reason : toEtcdError(e));
       });
-      s.write({ ID: String(leaseId(lease)) });
+      s.write({ ID: leaseId(lease) });
     });
   }
 
@@ -246,7 +246,7 @@ export class LeaseClient {
     if (!this.stream) return;
     // Keep the earliest unacknowledged send time: the TTL a reply grants counts from the request.
     if (!this.sentAt.has(id)) this.sentAt.set(id, Date.now());
-    this.stream.write({ ID: String(id) });
+    this.stream.write({ ID: id });
   }
 
   private onResponse(res: any): void {

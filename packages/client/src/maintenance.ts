@@ -83,12 +83,7 @@ export class MaintenanceClient {
 
   /** Raised alarms. */
   async alarms(options: CallOptions = {}): Promise<Alarm[]> {
-    const r = await this.invoker.unary(
-      wireMethod('Maintenance', 'Alarm'),
-      { action: 0, memberID: '0', alarm: 0 },
-      'read',
-      options,
-    );
+    const r = await this.invoker.unary(wireMethod('Maintenance', 'Alarm'), { action: 0 }, 'read', options);
     return (r.alarms ?? []).map((a: any) => ({
       memberId: wireBig(a.memberID),
       alarm: alarmTypes[a.alarm] ?? 'NONE',
@@ -99,7 +94,7 @@ export class MaintenanceClient {
   async disarmAlarm(alarm: Alarm, options: CallOptions = {}): Promise<Alarm[]> {
     const r = await this.invoker.unary(
       wireMethod('Maintenance', 'Alarm'),
-      { action: 2, memberID: alarm.memberId.toString(), alarm: alarmTypes.indexOf(alarm.alarm) },
+      { action: 2, memberID: alarm.memberId, alarm: alarmTypes.indexOf(alarm.alarm) },
       'write',
       { ...options, retryWrite: options.retryWrite ?? true },
     );
@@ -137,7 +132,7 @@ export class MaintenanceClient {
       const call = await invoker.serverStream(wireMethod('Maintenance', 'Snapshot'), i, {}, options.signal);
       try {
         for await (const res of call) {
-          if (res.blob?.length) yield Buffer.from(res.blob);
+          if (res.blob?.length) yield Buffer.isBuffer(res.blob) ? res.blob : Buffer.from(res.blob);
         }
       } catch (e) {
         throw options.signal?.aborted ? options.signal.reason : toEtcdError(e, invoker.pool.endpoints[i]);
@@ -172,7 +167,7 @@ export class MaintenanceClient {
     if (!leader) throw toEtcdError({ code: 14, details: 'etcdserver: no leader' });
     const r = await this.invoker.unary(
       wireMethod('Maintenance', 'MoveLeader'),
-      { targetID: targetId.toString() },
+      { targetID: targetId },
       'write',
       { ...options, endpoint: leader.endpoint },
     );

@@ -179,19 +179,19 @@ function compareToWire(c: Comparison): object {
   };
   switch (c.target) {
     case 'version':
-      out.version = String(c.operand);
+      out.version = c.operand;
       break;
     case 'create':
-      out.createRevision = String(c.operand);
+      out.createRevision = c.operand;
       break;
     case 'mod':
-      out.modRevision = String(c.operand);
+      out.modRevision = c.operand;
       break;
     case 'value':
       out.value = toBuffer(c.operand as Bytes);
       break;
     case 'lease':
-      out.lease = String(c.operand);
+      out.lease = c.operand;
       break;
   }
   return out;

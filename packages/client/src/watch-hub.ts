@@ -28,7 +28,7 @@ export class WatchHub {
   private reconnectTimer?: NodeJS.Timeout;
   private failures = 0;
   private readonly watchers = new Set<Watcher>();
-  private readonly byId = new Map<string, Watcher>();
+  private readonly byId = new Map<number, Watcher>();
   private queue: Watcher[] = [];
   private creating?: Watcher;
   private readonly firstCreate = new Map<Watcher, Pending>();
@@ -136,13 +136,13 @@ export class WatchHub {
     const w = this.queue.shift();
     if (!w) return;
     this.creating = w;
-    s.write({ createRequest: { ...w.request, startRevision: String(w.nextRevision) } });
+    s.write({ createRequest: { ...w.request, startRevision: w.nextRevision } });
   }
 
   private onResponse(s: AuthedStream, res: any): void {
     if (s !== this.stream) return;
     const header = headerFromWire(res.header);
-    const id = String(res.watchId);
+    const id = wireNum(res.watchId);
     if (res.created) {
       const w = this.creating;
       this.creating = undefined;
@@ -172,7 +172,7 @@ export class WatchHub {
       this.pump();
       return;
     }
-    if (id === '-1') {
+    if (id === -1) {
       // Answer to requestProgress, for the whole stream: tell everyone, but advance nobody, because the
       // member may send it before a lagging watcher caught up.
       for (const w of this.byId.values()) w.progress(header, false);

@@ -55,7 +55,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
   /** Why the watcher ended, if it ended with an error. */
   error?: Error;
   /** @internal server watch ID on the current stream. */
-  watchId?: string;
+  watchId?: number;
   /** @internal */
   cancelling = false;
   private ended = false;
