@@ -85,6 +85,7 @@ export class Invoker {
       } catch (thrown) {
         const err = toEtcdError(thrown, this.pool.endpoints[i]);
         if (opts.signal?.aborted) throw opts.signal.reason;
+        if (this.closed) throw new ClientClosedError();
         if (err instanceof InvalidAuthTokenError && this.tokens && !authRetried) {
           authRetried = true;
           await this.tokens.refresh(token, opts.signal);

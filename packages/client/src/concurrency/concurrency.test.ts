@@ -189,6 +189,33 @@ describe('concurrency recipes against a real server', () => {
     }
   });
 
+  test('STM isolation: serializable reads one snapshot, repeatable-read reads each key once at its latest', async () => {
+    const runs: Record<string, string[]> = {};
+    for (const isolation of ['serializable', 'repeatable-read'] as const) {
+      await client.put('iso/a', '1');
+      await client.put('iso/b', '1');
+      const seenB: string[] = [];
+      let first = true;
+      await runSTM(
+        client,
+        async (stm) => {
+          await stm.get('iso/a');
+          if (first) {
+            first = false;
+            await client.put('iso/b', '2'); // a concurrent writer, between our two reads
+          }
+          seenB.push(await stm.get('iso/b'));
+          stm.put('iso/c', 'x');
+        },
+        { isolation },
+      );
+      runs[isolation] = seenB;
+    }
+    // Serializable saw b as of its snapshot, conflicted on commit, and re-ran; repeatable-read read the
+    // new b on first access and committed at once.
+    assert.deepEqual(runs, { serializable: ['1', '2'], 'repeatable-read': ['2'] });
+  });
+
   test('STM: transfer between accounts keeps the total', async () => {
     await client.put('stm/a', '100');
     await client.put('stm/b', '100');
