@@ -30,12 +30,15 @@ export class AuthClient {
     return { header: headerFromWire((await this.call(name, req, 'write', options)).header) };
   }
 
+  /** Turns authentication on (needs a `root` user holding the `root` role). */
   authEnable(options: CallOptions = {}): Promise<Header> {
     return this.plain('AuthEnable', {}, options);
   }
+  /** Turns authentication off. */
   authDisable(options: CallOptions = {}): Promise<Header> {
     return this.plain('AuthDisable', {}, options);
   }
+  /** Whether auth is enabled, and the auth revision (etcd >= 3.5; 3.4 answers UNIMPLEMENTED). */
   async authStatus(options: CallOptions = {}): Promise<Header & { enabled: boolean; authRevision: number }> {
     const r = await this.call('AuthStatus', {}, 'read', options);
     return { header: headerFromWire(r.header), enabled: !!r.enabled, authRevision: wireNum(r.authRevision) };
@@ -49,28 +52,36 @@ export class AuthClient {
   ): Promise<Header> {
     return this.plain('UserAdd', { name, password, options: { noPassword: !!options.noPassword } }, options);
   }
+  /** The roles of a user. */
   async userGet(name: string, options: CallOptions = {}): Promise<Header & { roles: string[] }> {
     const r = await this.call('UserGet', { name }, 'read', options);
     return { header: headerFromWire(r.header), roles: [...(r.roles ?? [])] };
   }
+  /** Every user name. */
   async userList(options: CallOptions = {}): Promise<string[]> {
     return [...((await this.call('UserList', {}, 'read', options)).users ?? [])];
   }
+  /** Deletes a user. */
   userDelete(name: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('UserDelete', { name }, options);
   }
+  /** Sets a user's password. */
   userChangePassword(name: string, password: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('UserChangePassword', { name, password }, options);
   }
+  /** Gives a user a role. */
   userGrantRole(user: string, role: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('UserGrantRole', { user, role }, options);
   }
+  /** Takes a role from a user. */
   userRevokeRole(user: string, role: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('UserRevokeRole', { name: user, role }, options);
   }
+  /** Creates a role. */
   roleAdd(name: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('RoleAdd', { name }, options);
   }
+  /** The permissions of a role. */
   async roleGet(role: string, options: CallOptions = {}): Promise<Header & { permissions: Permission[] }> {
     const r = await this.call('RoleGet', { role }, 'read', options);
     return {
@@ -82,9 +93,11 @@ export class AuthClient {
       })),
     };
   }
+  /** Every role name. */
   async roleList(options: CallOptions = {}): Promise<string[]> {
     return [...((await this.call('RoleList', {}, 'read', options)).roles ?? [])];
   }
+  /** Deletes a role. */
   roleDelete(role: string, options: CallOptions = {}): Promise<Header> {
     return this.plain('RoleDelete', { role }, options);
   }
