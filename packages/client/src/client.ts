@@ -242,6 +242,26 @@ export class Client implements KV {
     this.hub?.requestProgress();
   }
 
+  /**
+   * Low-level escape hatch: calls any unary RPC of etcd's API (e.g. `('Maintenance', 'Status', {})`) with
+   * this client's endpoints, auth, deadlines and retry policy, and returns the decoded protobufjs message
+   * (64-bit fields as Long). `kind: 'read'` allows retries on transient errors. Useful for tools that
+   * print responses verbatim, such as etcdctl's JSON output.
+   */
+  call<Res = any>(
+    service: 'KV' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth',
+    method: string,
+    request: object,
+    options: CallOptions & { kind?: 'read' | 'write' } = {},
+  ): Promise<Res> {
+    return this.invoker.unary<Res>(
+      wireMethod(service, method),
+      request,
+      options.kind ?? 'write',
+      callOpts(options),
+    );
+  }
+
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
   close(): void {
     this.hub?.close();

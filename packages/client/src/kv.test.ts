@@ -211,6 +211,14 @@ describe('kv against a real server', () => {
     }
   });
 
+  test('call() reaches any unary RPC and returns the decoded message', async () => {
+    const st = await client.call('Maintenance', 'Status', {}, { kind: 'read' });
+    assert.match(st.version, /^3\./);
+    await client.put('call/k', 'raw');
+    const r = await client.call('KV', 'Range', { key: Buffer.from('call/k') }, { kind: 'read' });
+    assert.equal(Buffer.from(r.kvs[0].value).toString(), 'raw');
+  });
+
   test('close() fails pending and later calls with ClientClosedError', async () => {
     const c = new Client({ endpoints: cluster.endpoints });
     await c.put('close/k', 'v');
