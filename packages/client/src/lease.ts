@@ -49,6 +49,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   /** @internal */
   lostTimer?: NodeJS.Timeout;
   private released = false;
+  private lostPromise?: Promise<never>;
 
   /** @internal */
   constructor(
@@ -70,10 +71,16 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   /** A promise that rejects with the LeaseLostError when the lease is lost (never resolves otherwise). */
   get lost(): Promise<never> {
-    return new Promise((_, reject) => {
-      if (this.lostError) reject(this.lostError);
-      else this.once('lost', reject);
-    });
+    // One shared promise (not a listener per call), pre-handled so an unobserved loss is not an
+    // unhandled rejection; callers who await it still see the rejection.
+    if (!this.lostPromise) {
+      this.lostPromise = new Promise<never>((_, reject) => {
+        if (this.lostError) reject(this.lostError);
+        else this.once('lost', reject);
+      });
+      this.lostPromise.catch(() => {});
+    }
+    return this.lostPromise;
   }
 
   /** Stops keeping the lease alive and revokes it, deleting its keys. */

@@ -6,7 +6,7 @@ import { TestCluster } from '../test-support/etcd-cluster';
 import { Op } from '../txn';
 import { Election, NotLeaderError } from './election';
 import { Mutex } from './mutex';
-import { Session } from './session';
+import { Session, SessionExpiredError } from './session';
 import { runSTM } from './stm';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,6 +111,20 @@ describe('concurrency recipes against a real server', () => {
     } finally {
       await s1.close();
       await s2.close();
+    }
+  });
+
+  test('a waiter whose session is lost stops waiting with SessionExpiredError', async () => {
+    const holder = await Session.create(client, { ttl: 10 });
+    const waiter = await Session.create(client, { ttl: 10 });
+    try {
+      await new Mutex(holder, 'locks/lost').lock();
+      const waiting = new Mutex(waiter, 'locks/lost').lock();
+      await sleep(100);
+      await client.lease.revoke(waiter.leaseId); // as if an operator revoked it
+      await assert.rejects(waiting, SessionExpiredError);
+    } finally {
+      await holder.close();
     }
   });
 

@@ -4,8 +4,8 @@ import type { KV } from '../client';
 import { type Bytes, toBuffer } from '../key-range';
 import type { KeyValue, ResponseHeader } from '../key-value';
 import { Compare, Op } from '../txn';
-import { recipeKeys, SessionExpiredError } from './mutex';
-import type { Session } from './session';
+import { recipeKeys } from './mutex';
+import { type Session, SessionExpiredError } from './session';
 import { waitDeletes } from './wait-deletes';
 
 /** The caller is not (or no longer) the leader of this election. */
@@ -76,11 +76,14 @@ export class Election {
     }
     this.leaderRev = rev;
     try {
-      const expired = this.session.done.catch(() => {
-        throw new SessionExpiredError();
-      });
-      expired.catch(() => {});
-      await Promise.race([waitDeletes(this.kv, this.pfx, rev - 1, options.signal), expired]);
+      // Stop waiting (and drop the watch) if the session dies first.
+      const stop = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      try {
+        await this.session.whileAlive(waitDeletes(this.kv, this.pfx, rev - 1, signal));
+      } finally {
+        stop.abort();
+      }
       const g = await this.kv.get(this.myKey, { signal: options.signal });
       if (g.kvs.length === 0) throw new SessionExpiredError();
       this.header = g.header;

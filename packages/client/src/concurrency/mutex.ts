@@ -4,16 +4,8 @@ import type { KV } from '../client';
 import { type Bytes, toBuffer } from '../key-range';
 import type { ResponseHeader } from '../key-value';
 import { Compare, type Comparison, Op } from '../txn';
-import type { Session } from './session';
+import { type Session, SessionExpiredError } from './session';
 import { waitDeletes } from './wait-deletes';
-
-/** The session's lease expired while waiting: the lock was not acquired. */
-export class SessionExpiredError extends Error {
-  override name = 'SessionExpiredError';
-  constructor() {
-    super('session expired');
-  }
-}
 
 /** @internal common part of Mutex and Election: the prefix with a trailing slash and our key under it. */
 export function recipeKeys(prefix: Bytes, leaseId: bigint): { prefix: Buffer; key: Buffer } {
@@ -89,11 +81,14 @@ export class Mutex {
     const owner = await this.tryAcquire(options.signal);
     if (owner === undefined || owner === this.myRev) return;
     try {
-      const expired = this.session.done.catch(() => {
-        throw new SessionExpiredError();
-      });
-      expired.catch(() => {});
-      await Promise.race([waitDeletes(this.kv, this.pfx, this.myRev - 1, options.signal), expired]);
+      // Stop waiting (and drop the watch) if the session dies first.
+      const stop = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      try {
+        await this.session.whileAlive(waitDeletes(this.kv, this.pfx, this.myRev - 1, signal));
+      } finally {
+        stop.abort();
+      }
       // Our key must still be there: if the lease expired while we waited, we hold nothing.
       const g = await this.kv.get(this.myKey, { signal: options.signal });
       if (g.kvs.length === 0) throw new SessionExpiredError();

@@ -3,6 +3,14 @@
 import type { Client, KV } from '../client';
 import type { Lease } from '../lease';
 
+/** The session's lease was lost (expired, revoked, or not renewed in time): nothing is held through it. */
+export class SessionExpiredError extends Error {
+  override name = 'SessionExpiredError';
+  constructor() {
+    super('session expired');
+  }
+}
+
 /** Options of a Session. */
 export interface SessionOptions {
   /** Lease TTL in seconds. Default 60. */
@@ -50,6 +58,25 @@ export class Session {
   /** True once the lease was lost. */
   get isExpired(): boolean {
     return this.lease.isLost;
+  }
+
+  /**
+   * Resolves like `work`, unless the session's lease is lost first: then rejects with
+   * SessionExpiredError. Leaves no listener behind either way.
+   */
+  async whileAlive<T>(work: Promise<T>): Promise<T> {
+    if (this.lease.isLost) throw new SessionExpiredError();
+    let off = () => {};
+    const lost = new Promise<never>((_, reject) => {
+      const onLost = () => reject(new SessionExpiredError());
+      this.lease.once('lost', onLost);
+      off = () => this.lease.off('lost', onLost);
+    });
+    try {
+      return await Promise.race([work, lost]);
+    } finally {
+      off();
+    }
   }
 
   /** Revokes the lease, releasing everything held through the session. */
