@@ -152,7 +152,10 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
     this.emit('end');
   }
 
-  /** Yields events one by one; throws the terminal error (e.g. CompactedError); ends after `cancel()`. */
+  /**
+   * Yields events one by one; throws the terminal error (e.g. CompactedError); ends after `cancel()`.
+   * Breaking out of the loop stops this iteration only; call `cancel()` to stop the watcher.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     for await (const batch of this.batches()) yield* batch.events;
   }
