@@ -173,6 +173,13 @@ test('invalid JSON and wrong JSON types give Go-style errors with code 3', () =>
     ['{"key":[300]}', 'json: cannot unmarshal number 300 into Go value of type uint8'],
     ['"str"', 'json: cannot unmarshal string into Go value of type map[string]json.RawMessage'],
     ['{"compare":{}}', 'json: cannot unmarshal object into Go value of type []json.RawMessage', '/v3/kv/txn'],
+    // jsonpb reports the first bad field in declaration order, oneof members last.
+    ['{"limit":true,"key":5}', 'json: cannot unmarshal number into Go value of type []uint8'],
+    [
+      '{"compare":[{"key":"YQ==","target":"VALUE","value":"!!","range_end":5}]}',
+      'json: cannot unmarshal number into Go value of type []uint8',
+      '/v3/kv/txn',
+    ],
   ];
   for (const [body, message, path] of cases) {
     assert.throws(
