@@ -56,6 +56,12 @@ export interface ClientOptions {
   keepAlive?: KeepAliveOptions;
   /** Deadline in ms applied to calls that do not pass `timeout`. Default: none. */
   defaultTimeout?: number;
+  /**
+   * Deadline in ms of each attempt of a call. A read whose attempt times out is retried on the next
+   * member (a write only with `retryWrite`), so a frozen or partitioned member costs one attempt.
+   * Default: none (an attempt may use the whole call deadline).
+   */
+  attemptTimeout?: number;
   /** Retries of a retryable call before its error is returned. Default 8. */
   maxRetries?: number;
   /** Retry every write on transient errors, even ones that may have been applied. Default false. */
@@ -115,6 +121,7 @@ export class Client implements KV {
     this.endpoints = pool.endpoints;
     const invOpts = {
       defaultTimeout: options.defaultTimeout,
+      attemptTimeout: options.attemptTimeout,
       maxRetries: options.maxRetries ?? 8,
       retryWrites: !!options.retryWrites,
     };

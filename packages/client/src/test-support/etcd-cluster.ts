@@ -189,8 +189,19 @@ export class TestCluster {
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
+    p.kill('SIGCONT');
     await exited;
     this.members[i].process = undefined;
+  }
+
+  /** Freezes member `i` (SIGSTOP): its sockets stay open but nothing answers. */
+  pause(i: number): void {
+    this.members[i].process?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused member (SIGCONT). */
+  resume(i: number): void {
+    this.members[i].process?.kill('SIGCONT');
   }
 
   /** Restarts a killed member on its data dir. */
