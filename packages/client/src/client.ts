@@ -1,5 +1,6 @@
 // The client: endpoints, options, and the KV calls; watch, lease, maintenance, cluster and auth hang off it.
 
+import type * as grpc from '@grpc/grpc-js';
 import { AuthClient } from './auth';
 import { PasswordTokens } from './auth-token';
 import { ClusterClient } from './cluster';
@@ -22,11 +23,11 @@ import {
 } from './kv';
 import { LeaseClient } from './lease';
 import { MaintenanceClient } from './maintenance';
-import { type CallOptions, Invoker } from './rpc';
+import { type CallKind, type CallOptions, Invoker } from './rpc';
 import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
-import { wireMethod } from './wire';
+import { type WireMethod, wireMethod } from './wire';
 
 /** Options of `watch`. */
 export interface WatchOptions extends RangeSelector {
@@ -70,6 +71,30 @@ export interface ClientOptions {
   channelOptions?: import('@grpc/grpc-js').ChannelOptions;
 }
 
+/**
+ * Low-level access for tools (etcdctl's verbatim output): any etcd RPC with your own (de)serialisation,
+ * over this client's endpoints, auth token, deadlines and retry policy.
+ */
+export interface Transport {
+  /** A unary call; `kind: 'read'` lets it be retried on transient errors (default 'write'). */
+  unary<Res = any>(
+    method: WireMethod,
+    request: object,
+    options?: CallOptions & { kind?: CallKind },
+  ): Promise<Res>;
+  /** Opens a bidirectional stream on `endpoint` (default: the next endpoint in rotation). */
+  bidiStream(
+    method: WireMethod,
+    options?: { endpoint?: string; requireLeader?: boolean },
+  ): Promise<grpc.ClientDuplexStream<object, any>>;
+  /** Opens a server stream on `endpoint` (default: the next endpoint in rotation). */
+  serverStream(
+    method: WireMethod,
+    request: object,
+    options?: { endpoint?: string; signal?: AbortSignal },
+  ): Promise<grpc.ClientReadableStream<any>>;
+}
+
 /** The subset of the client a key-value consumer needs; `Namespace` implements it too. */
 export interface KV {
   get(key: Bytes, options?: GetOptions & CallOptions): Promise<GetResponse>;
@@ -96,7 +121,7 @@ const callOpts = (o: CallOptions = {}): CallOptions => ({
  * ```
  */
 export class Client implements KV {
-  /** @internal */
+  /** @internal (apps/etcdctl reads it; keep unary/bidi/serverStream/pool.pick stable, or move it to `transport`) */
   readonly invoker: Invoker;
   /** Endpoints as given. */
   readonly endpoints: readonly string[];
@@ -267,6 +292,25 @@ export class Client implements KV {
       options.kind ?? 'write',
       callOpts(options),
     );
+  }
+
+  /** Low-level RPC access with caller-supplied (de)serialisation; see `Transport`. */
+  get transport(): Transport {
+    const inv = this.invoker;
+    const at = (endpoint?: string) => {
+      if (endpoint === undefined) return inv.pool.pick();
+      const i = inv.pool.indexOf(endpoint);
+      if (i < 0) throw new TypeError(`unknown endpoint ${endpoint}`);
+      return i;
+    };
+    return {
+      unary: (method, request, options = {}) =>
+        inv.unary(method, request, options.kind ?? 'write', callOpts(options)),
+      bidiStream: async (method, options = {}) =>
+        inv.bidi(method, at(options.endpoint), !!options.requireLeader),
+      serverStream: async (method, request, options = {}) =>
+        inv.serverStream(method, at(options.endpoint), request, options.signal),
+    };
   }
 
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
