@@ -15,6 +15,7 @@ import {
   encodeKeyValue,
   isTombstoneRecord,
   type KeyValue,
+  recordCreateAndVersion,
   recordKeyString,
 } from './key-value';
 import { TxnRead, TxnWrite } from './kv-txn';
@@ -93,7 +94,10 @@ export class KVStore {
       const key = recordKeyString(v);
       // a tombstone whose key has no live history left is a leftover of an interrupted compaction
       if (isTombstoneRecord(v)) this.index.tombstone(key, main, sub);
-      else this.index.put(key, main, sub);
+      else {
+        const { create, version } = recordCreateAndVersion(v);
+        this.index.restore(key, main, sub, create, version);
+      }
       last = main;
     }
     this.currentRev = Math.max(last, scheduled, 1);

@@ -77,6 +77,10 @@ export class TreeIndex {
     return ki;
   }
 
+  restore(key: string, main: number, sub: number, createMain: number, version: number): void {
+    this.findOrCreate(key).restore(main, sub, createMain, version);
+  }
+
   /** False when the key is not live (nothing to delete). */
   tombstone(key: string, main: number, sub: number): boolean {
     const ki = this.find(key);

@@ -163,7 +163,7 @@ export class WatchableStore extends KVStore {
   private victims = new Map<Watcher, { events: Event[]; rev: number }>();
   private readonly streams = new Set<WatchStream>();
   private syncScheduled = false;
-  private victimScheduled = false;
+  private victimTimer: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly wopts: WatchableStoreOptions;
 
@@ -260,14 +260,19 @@ export class WatchableStore extends KVStore {
   }
 
   private scheduleVictims(ms: number): void {
-    if (this.victimScheduled) return;
-    this.victimScheduled = true;
     const run = (): void => {
-      this.victimScheduled = false;
-      if (!this.isClosed()) this.syncVictims();
+      if (this.isClosed() || this.victims.size === 0) return;
+      this.syncVictims();
     };
+    // a drained stream retries at once; otherwise one timer polls (etcd retries victims every 10ms)
     if (ms === 0) setImmediate(run);
-    else setTimeout(run, ms).unref();
+    else if (!this.victimTimer) {
+      this.victimTimer = setTimeout(() => {
+        this.victimTimer = undefined;
+        run();
+      }, ms);
+      this.victimTimer.unref();
+    }
   }
 
   private syncVictims(): void {
@@ -291,16 +296,19 @@ export class WatchableStore extends KVStore {
 
   private scheduleSync(ms: number): void {
     if (this.syncScheduled) return;
-    this.syncScheduled = true;
     const run = (): void => {
       this.syncScheduled = false;
+      if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       if (this.isClosed()) return;
       this.syncWatchers();
       if (this.unsynced.size > 0) this.scheduleSync(10);
     };
-    if (ms === 0) setImmediate(run);
-    else {
+    if (ms === 0) {
+      // an immediate pass replaces a pending timed one
+      this.syncScheduled = true;
+      setImmediate(run);
+    } else if (!this.timer) {
       this.timer = setTimeout(run, ms);
       this.timer.unref();
     }
@@ -393,6 +401,7 @@ export class WatchableStore extends KVStore {
   override async close(): Promise<void> {
     for (const s of [...this.streams]) s.close();
     if (this.timer) clearTimeout(this.timer);
+    if (this.victimTimer) clearTimeout(this.victimTimer);
     await super.close();
   }
 }
