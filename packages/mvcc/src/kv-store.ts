@@ -210,9 +210,12 @@ export class KVStore {
     this.index.compact(rev);
     // cached rows of removed revisions can no longer be asked for; they age out of the cache
     this.queuedCompactions.push(rev);
-    return new Promise((resolve, reject) => {
+    const p = new Promise<void>((resolve, reject) => {
       this.compactionWaiters.push({ rev, resolve, reject });
     });
+    // callers may fire and forget; a failure must not become an unhandled rejection
+    p.catch(() => undefined);
+    return p;
   }
 
   private compactionWaiters: { rev: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
