@@ -122,7 +122,8 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
   /** The next response without waiting, if one is buffered. */
   tryNext(): WatchResponse | undefined {
     const r = this.queue.shift();
-    if (r !== undefined && this.queue.length === this.capacity - 1) this.store.kickVictims();
+    // there is room now: a batch parked for one of this stream's watchers can go
+    this.store.kickVictims();
     return r;
   }
 
@@ -164,6 +165,7 @@ export class WatchableStore extends KVStore {
   private readonly streams = new Set<WatchStream>();
   private syncScheduled = false;
   private victimTimer: NodeJS.Timeout | undefined;
+  private victimImmediate = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly wopts: WatchableStoreOptions;
 
@@ -256,7 +258,12 @@ export class WatchableStore extends KVStore {
 
   /** @internal a stream drained: retry its victims soon */
   kickVictims(): void {
-    if (this.victims.size > 0) this.scheduleVictims(0);
+    if (this.victims.size === 0 || this.victimImmediate) return;
+    this.victimImmediate = true;
+    setImmediate(() => {
+      this.victimImmediate = false;
+      if (!this.isClosed() && this.victims.size > 0) this.syncVictims();
+    });
   }
 
   private scheduleVictims(ms: number): void {
@@ -264,8 +271,8 @@ export class WatchableStore extends KVStore {
       if (this.isClosed() || this.victims.size === 0) return;
       this.syncVictims();
     };
-    // a drained stream retries at once; otherwise one timer polls (etcd retries victims every 10ms)
-    if (ms === 0) setImmediate(run);
+    // a draining stream kicks a retry at once; besides, one timer polls (etcd retries every 10ms)
+    if (ms === 0) this.kickVictims();
     else if (!this.victimTimer) {
       this.victimTimer = setTimeout(() => {
         this.victimTimer = undefined;
@@ -309,8 +316,8 @@ export class WatchableStore extends KVStore {
       this.syncScheduled = true;
       setImmediate(run);
     } else if (!this.timer) {
+      // kept referenced: unsynced watchers always make progress, so this ends
       this.timer = setTimeout(run, ms);
-      this.timer.unref();
     }
   }
 
