@@ -30,7 +30,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './request';
-import { decodeRevision, encodeRevision } from './revision';
+import { encodeRevision, readU64 } from './revision';
 import { type IndexHit, TreeIndex } from './tree-index';
 
 export interface KVStoreOptions {
@@ -89,17 +89,19 @@ export class KVStore {
     const scheduled = readNumber(this.meta.get(META_SCHEDULED_COMPACT));
     const finished = readNumber(this.meta.get(META_FINISHED_COMPACT));
     let last = 0;
-    for (const [k, v] of this.keys.iterate()) {
-      const { main, sub } = decodeRevision(k);
+    const index = this.index;
+    this.keys.scan((row, off, v) => {
+      const main = readU64(row, off);
+      const sub = readU64(row, off + 8);
       const key = recordKeyString(v);
       // a tombstone whose key has no live history left is a leftover of an interrupted compaction
-      if (isTombstoneRecord(v)) this.index.tombstone(key, main, sub);
+      if (isTombstoneRecord(v)) index.tombstone(key, main, sub);
       else {
         const { create, version } = recordCreateAndVersion(v);
-        this.index.restore(key, main, sub, create, version);
+        index.restore(key, main, sub, create, version);
       }
       last = main;
-    }
+    });
     this.currentRev = Math.max(last, scheduled, 1);
     if (scheduled > 0) {
       this.compactRev = scheduled;

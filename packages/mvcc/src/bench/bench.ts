@@ -67,6 +67,7 @@ async function run(n: number): Promise<void> {
     const txnMs = performance.now() - t;
     await store.close();
     // reopen: rebuild the index from RocksDB, measure the index alone (cache empty)
+    store = undefined as unknown as KVStore;
     const base = heap();
     t = performance.now();
     store = await KVStore.open(await Backend.open(dir), { cacheBytes: 0 });
