@@ -30,6 +30,10 @@ const { RocksLevel } = require('@nxtedition/rocksdb') as {
 export interface BackendOptions {
   /** fsync each commit (default false: the server's WAL is the durable log, as in etcd). */
   sync?: boolean;
+  /** RocksDB block cache bytes (default 32 MiB). */
+  cacheBytes?: number;
+  /** Compress SST blocks with zstd (default false: values are small and reads are hot, as bbolt keeps them raw). */
+  compression?: boolean;
 }
 
 export interface IterateOptions {
@@ -114,7 +118,9 @@ export class Namespace {
    * `row` from `offset` on. Cheaper than iterate() for full scans (no generator, no sub-buffers).
    */
   scan(fn: (row: Buffer, offset: number, value: Buffer) => void, chunk = 1000): void {
-    const it = this.backend.db().iterator({ gte: this.prefix, lt: this.end, keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const it = this.backend
+      .db()
+      .iterator({ gte: this.prefix, lt: this.end, keyEncoding: 'buffer', valueEncoding: 'buffer' });
     const p = this.prefix.length;
     try {
       for (;;) {
@@ -157,7 +163,11 @@ export class Backend {
     mkdirSync(path, { recursive: true });
     const b = new Backend(path, options);
     const db = new RocksLevel(path, {});
-    await db.open({ createIfMissing: true });
+    await db.open({
+      createIfMissing: true,
+      compression: options.compression === true,
+      cacheSize: options.cacheBytes ?? 32 * 1024 * 1024,
+    });
     b.rocks = db;
     return b;
   }

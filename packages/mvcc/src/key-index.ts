@@ -2,6 +2,7 @@
 // delete (its last revision is then the tombstone); the last generation is the live one and is
 // empty when the key is currently deleted.
 import type { Revision } from './revision';
+import type { Leaf } from './tree-index';
 
 const EMPTY_REVS: number[] = [];
 
@@ -59,6 +60,10 @@ export interface KeyAt {
 
 export class KeyIndex {
   generations: Generation[] = [new Generation()];
+  /** The index leaf holding this key (it keeps the leaf's live count current). */
+  leaf: Leaf | undefined = undefined;
+  /** The newest generation is live: a field, not a walk, because counts check it for every key. */
+  live = false;
 
   constructor(readonly key: string) {}
 
@@ -69,6 +74,7 @@ export class KeyIndex {
     }
     g.append(main, sub);
     g.ver++;
+    this.live = true;
   }
 
   /** Replays a stored put on open: creation and version come from the record itself. */
@@ -79,6 +85,7 @@ export class KeyIndex {
     }
     g.append(main, sub);
     g.ver = version;
+    this.live = true;
   }
 
   /** Records a delete: the revision ends the live generation. False if the key is not live. */
@@ -86,11 +93,12 @@ export class KeyIndex {
     if (this.generations[this.generations.length - 1].isEmpty()) return false;
     this.put(main, sub);
     this.generations.push(new Generation());
+    this.live = false;
     return true;
   }
 
   isLive(): boolean {
-    return !this.generations[this.generations.length - 1].isEmpty();
+    return this.live;
   }
 
   isEmpty(): boolean {

@@ -282,6 +282,21 @@ describe('KVStore', () => {
     await s.close();
   });
 
+  test('onWrite reports each changing write transaction once, with its events', async () => {
+    const s = await fresh();
+    const seen: string[] = [];
+    const off = s.onWrite((rev, events) =>
+      seen.push(`${rev}:${events.map((e) => `${e.type} ${str(e.kv.key)} ${e.kv.lease}`).join(',')}`),
+    );
+    s.put({ key: b('a'), value: b('1'), lease: 3n });
+    s.deleteRange({ key: b('zz') }); // nothing deleted: no call
+    s.txn({ success: [{ put: { key: b('b'), value: b('2') } }, { deleteRange: { key: b('a') } }] });
+    off();
+    s.put({ key: b('c'), value: b('3') });
+    assert.deepEqual(seen, ['2:PUT a 3', '3:PUT b 0,DELETE a 0']);
+    await s.close();
+  });
+
   describe('compaction', () => {
     let s: KVStore;
     before(async () => {

@@ -288,11 +288,26 @@ export class KVStore {
     if (this.writing === txn) this.writing = undefined;
     if (txn.changes.length === 0) return;
     this.currentRev = txn.beginRev + 1;
-    this.notify(txn.beginRev + 1, txn.events);
+    for (const l of this.writeListeners) l(this.currentRev, txn.events);
+    this.notify(this.currentRev, txn.events);
   }
 
   /** Hook for the watchable store: called once per write transaction that changed something. */
   protected notify(_rev: number, _events: Event[]): void {}
+
+  private writeListeners: ((rev: number, events: Event[]) => void)[] = [];
+
+  /**
+   * Calls `listener` after every write transaction that changed something, with its revision and
+   * events (PUT events carry the lease; DELETE events name the deleted key), e.g. so the server
+   * can keep its lessor's key attachments in step. Returns an unsubscribe function.
+   */
+  onWrite(listener: (rev: number, events: Event[]) => void): () => void {
+    this.writeListeners.push(listener);
+    return () => {
+      this.writeListeners = this.writeListeners.filter((l) => l !== listener);
+    };
+  }
 
   /** @internal key-values for index hits, from memory where possible, else one RocksDB multi-get. */
   readValues(hits: IndexHit[]): KeyValue[] {
