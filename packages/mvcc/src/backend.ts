@@ -82,6 +82,11 @@ export class Namespace {
     );
   }
 
+  /** Adds a put of an already prefixed key (see fullKey) to the pending batch. */
+  putFull(fullKey: Uint8Array, value: Uint8Array): void {
+    this.backend.pending()._put(fullKey, value, NO_OPTIONS);
+  }
+
   /** Adds a put to the backend's pending batch. */
   put(key: Uint8Array, value: Uint8Array): void {
     this.backend.pending()._put(this.fullKey(key), value, NO_OPTIONS);

@@ -30,7 +30,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './request';
-import { encodeRevision, readU64 } from './revision';
+import { encodeRevision, readU64, revisionRowKey } from './revision';
 import { type IndexHit, TreeIndex } from './tree-index';
 
 export interface KVStoreOptions {
@@ -279,7 +279,7 @@ export class KVStore {
   writeRecord(key: string, main: number, sub: number, kv: KeyValue, tombstone: boolean): void {
     if (tombstone) this.index.tombstone(key, main, sub);
     else this.index.put(key, main, sub);
-    this.keys.put(encodeRevision(main, sub), encodeKeyValue(kv, tombstone));
+    this.keys.putFull(revisionRowKey(this.keys.prefix, main, sub), encodeKeyValue(kv, tombstone));
     this.uncommitted.set(cacheId(main, sub), kv);
   }
 

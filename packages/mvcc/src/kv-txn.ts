@@ -29,10 +29,12 @@ export interface RangeResult {
 export function rangeEndString(end: Uint8Array | undefined): string | undefined {
   if (end === undefined || end.length === 0) return undefined;
   if (end.length === 1 && end[0] === 0) return NO_END;
-  return Buffer.from(end.buffer, end.byteOffset, end.length).toString('latin1');
+  return keyString(end);
 }
 
 export function keyString(key: Uint8Array): string {
+  // Buffers (what callers pass almost always) convert without a view allocation
+  if (Buffer.isBuffer(key)) return key.toString('latin1');
   return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
 }
 

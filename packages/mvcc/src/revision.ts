@@ -26,6 +26,15 @@ export function encodeRevision(main: number, sub: number): Buffer {
   return b;
 }
 
+/** `prefix` followed by the encoded revision: a namespaced row key in one allocation. */
+export function revisionRowKey(prefix: Buffer, main: number, sub: number): Buffer {
+  const b = Buffer.allocUnsafe(prefix.length + REVISION_BYTES);
+  prefix.copy(b, 0);
+  writeU64(b, prefix.length, main);
+  writeU64(b, prefix.length + 8, sub);
+  return b;
+}
+
 export function decodeRevision(b: Uint8Array, offset = 0): Revision {
   return { main: readU64(b, offset), sub: readU64(b, offset + 8) };
 }
