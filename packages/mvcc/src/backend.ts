@@ -2,6 +2,7 @@
 // pending WriteBatch that spans them: the store, the lessor and the server's apply metadata all
 // add to it, and `commit()` lands it atomically.
 import { mkdirSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 
 // @nxtedition/rocksdb ships no types; this is the part of it we use.
 interface RocksIterator {
@@ -213,6 +214,32 @@ export class Backend {
     } finally {
       batch._closeSync();
     }
+  }
+
+  /**
+   * CRC32 over every committed row in key order (etcd's Hash: the whole backend), skipping the
+   * named namespaces (e.g. 'meta', whose consistent index differs between members).
+   */
+  hash(skip: string[] = ['meta']): number {
+    const it = this.db().iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    const skipped = skip.map((n) => Buffer.from(`${n}\0`, 'latin1'));
+    let h = 0;
+    try {
+      for (;;) {
+        const { rows, finished } = it._nextvSync(1000, NO_OPTIONS);
+        for (let i = 0; i < rows.length; i += 2) {
+          const k = rows[i];
+          if (skipped.some((p) => k.length >= p.length && k.compare(p, 0, p.length, 0, p.length) === 0))
+            continue;
+          h = crc32(k, h);
+          h = crc32(rows[i + 1], h);
+        }
+        if (finished || rows.length === 0) break;
+      }
+    } finally {
+      it._closeSync();
+    }
+    return h >>> 0;
   }
 
   /** Bytes RocksDB estimates for live data (SST + memtables). */
