@@ -32,6 +32,7 @@ import type {
 } from './request';
 import { encodeRevision, readU64, revisionRowKey } from './revision';
 import { type IndexHit, TreeIndex } from './tree-index';
+import { ValueCache } from './value-cache';
 
 export interface KVStoreOptions {
   /** Bytes of decoded key-values kept in memory for reads (default 64 MiB). */
@@ -61,9 +62,7 @@ export class KVStore {
   private writing: TxnWrite | undefined;
   // rows written by ended transactions and not yet committed to RocksDB
   private uncommitted = new Map<number | string, KeyValue>();
-  private cache = new Map<number | string, KeyValue>();
-  private cacheBytes = 0;
-  private readonly cacheLimit: number;
+  private readonly cache: ValueCache;
   private compactionChain: Promise<void> = Promise.resolve();
   private queuedCompactions: number[] = [];
   private closed = false;
@@ -74,7 +73,7 @@ export class KVStore {
   ) {
     this.keys = backend.namespace('key');
     this.meta = backend.namespace('meta');
-    this.cacheLimit = options.cacheBytes ?? 64 * 1024 * 1024;
+    this.cache = new ValueCache(options.cacheBytes ?? 64 * 1024 * 1024);
   }
 
   /** Opens the store on `backend`, rebuilding the index from RocksDB and finishing a compaction a crash interrupted. */
@@ -345,24 +344,12 @@ export class KVStore {
   }
 
   private cachePut(id: number | string, kv: KeyValue): void {
-    if (this.cacheLimit <= 0) return;
-    const size = kv.key.length + kv.value.length + 120;
-    if (!this.cache.has(id)) this.cacheBytes += size;
     this.cache.set(id, kv);
-    while (this.cacheBytes > this.cacheLimit && this.cache.size > 0) {
-      const first = this.cache.entries().next().value as [number | string, KeyValue];
-      this.cache.delete(first[0]);
-      this.cacheBytes -= first[1].key.length + first[1].value.length + 120;
-    }
   }
 
   /** @internal compaction drops removed revisions from the cache too */
   forget(main: number, sub: number): void {
-    const id = cacheId(main, sub);
-    const kv = this.cache.get(id);
-    if (kv === undefined) return;
-    this.cache.delete(id);
-    this.cacheBytes -= kv.key.length + kv.value.length + 120;
+    this.cache.delete(cacheId(main, sub));
   }
 
   /** @internal */
