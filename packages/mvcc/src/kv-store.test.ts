@@ -282,6 +282,18 @@ describe('KVStore', () => {
     await s.close();
   });
 
+  test('a read transaction kept across later writes still reads its own revision', async () => {
+    const s = await fresh();
+    for (const k of ['a', 'b', 'c']) s.put({ key: b(k), value: b('1') });
+    const r = s.read();
+    s.deleteRange({ key: b('b') });
+    s.put({ key: b('d'), value: b('1') });
+    const res = r.range(b('a'), ZERO, { limit: 1 });
+    assert.deepEqual([keys(res.kvs), res.count], [['a'], 3]);
+    assert.deepEqual(keys(r.range(b('a'), ZERO).kvs), ['a', 'b', 'c']);
+    await s.close();
+  });
+
   test('onWrite reports each changing write transaction once, with its events', async () => {
     const s = await fresh();
     const seen: string[] = [];

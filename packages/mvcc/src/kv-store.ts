@@ -128,6 +128,12 @@ export class KVStore {
     return this.consistentIdx;
   }
 
+  /** @internal the newest revision in the index, counting an open write transaction's changes */
+  headRevision(): number {
+    const w = this.writing;
+    return w !== undefined && w.changes.length > 0 ? w.beginRev + 1 : this.currentRev;
+  }
+
   read(): TxnRead {
     this.checkOpen();
     return new TxnRead(this, this.currentRev);
