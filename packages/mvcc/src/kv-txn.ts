@@ -29,10 +29,12 @@ export interface RangeResult {
 export function rangeEndString(end: Uint8Array | undefined): string | undefined {
   if (end === undefined || end.length === 0) return undefined;
   if (end.length === 1 && end[0] === 0) return NO_END;
-  return Buffer.from(end.buffer, end.byteOffset, end.length).toString('latin1');
+  return keyString(end);
 }
 
 export function keyString(key: Uint8Array): string {
+  // Buffers (what callers pass almost always) convert without a view allocation
+  if (Buffer.isBuffer(key)) return key.toString('latin1');
   return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
 }
 
@@ -63,8 +65,12 @@ export class TxnRead {
     if (rev <= 0) rev = curRev;
     const compacted = this.store.compactRevision;
     if (rev < compacted) throw new ErrCompacted(compacted);
-    const limit = options.countOnly ? 1 : (options.limit ?? 0);
-    const { hits, total } = this.store.index.range(keyString(key), rangeEndString(end), rev, limit);
+    // count_only collects no hits: limit -1 stops collecting at once, the count still runs
+    const limit = options.countOnly ? -1 : (options.limit ?? 0);
+    // at the newest revision in the index, liveness decides visibility and counts come cheap; a
+    // read transaction kept across later writes is not at the head any more
+    const head = rev === curRev && curRev === this.store.headRevision();
+    const { hits, total } = this.store.index.range(keyString(key), rangeEndString(end), rev, limit, head);
     if (options.countOnly) return { kvs: [], count: total, rev: curRev };
     return { kvs: this.store.readValues(hits), count: total, rev: curRev };
   }
@@ -111,7 +117,7 @@ export class TxnWrite extends TxnRead {
     this.checkOpen();
     const main = this.beginRev + 1;
     const readRev = this.changes.length > 0 ? main : this.beginRev;
-    const { hits } = this.store.index.range(keyString(key), rangeEndString(end), readRev, 0);
+    const { hits } = this.store.index.range(keyString(key), rangeEndString(end), readRev, 0, true);
     for (const hit of hits) this.deleteHit(hit, main);
     return { deleted: hits.length, rev: this.changes.length > 0 ? main : this.beginRev };
   }
