@@ -61,3 +61,17 @@ export async function endpointStatus(endpoint: string): Promise<EndpointStatus |
     dbSize: Number(s.dbSize ?? 0),
   };
 }
+
+/**
+ * Every key/value under prefix as one member sees it locally (--consistency=s): what that member has
+ * applied, without asking the leader.
+ */
+export async function readLocal(endpoint: string, prefix: string): Promise<{ revision: number; kvs: Map<string, string> }> {
+  const out = await etcdctlOk(endpoint, ['get', prefix, '--prefix', '--consistency=s', '-w', 'json'], 60_000);
+  const j = JSON.parse(out) as { header?: { revision?: number }; kvs?: Array<{ key: string; value?: string }> };
+  const kvs = new Map<string, string>();
+  for (const kv of j.kvs ?? []) {
+    kvs.set(Buffer.from(kv.key, 'base64').toString('utf8'), Buffer.from(kv.value ?? '', 'base64').toString('utf8'));
+  }
+  return { revision: Number(j.header?.revision ?? 0), kvs };
+}

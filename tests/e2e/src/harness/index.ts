@@ -1,5 +1,5 @@
 export { Cluster, type ClusterOptions, FAST_TIMING } from './cluster';
-export { type CtlResult, type EndpointStatus, endpointStatus, etcdctl, etcdctlOk } from './etcdctl';
+export { type CtlResult, type EndpointStatus, endpointStatus, etcdctl, etcdctlOk, readLocal } from './etcdctl';
 export { httpRequest, isHealthy } from './http';
 export { makeTempRoot, Member, type MemberSpec } from './member';
 export { sleep, waitFor } from './poll';
