@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHealthy } from './http';
-import { sleep, waitFor } from './poll';
+import { waitFor } from './poll';
 import { serverCommand, serverKind, type ServerKind } from './server-binary';
 
 /** Every server process this test process started, so a crash of the test itself still kills them. */
@@ -152,8 +152,13 @@ export class Member {
     try {
       process.kill(p.pid, sig);
     } catch {}
-    const t = sleep(timeoutMs).then(() => 'timeout' as const);
-    if ((await Promise.race([exited.then(() => 'exited' as const), t])) === 'timeout') {
+    let timer: NodeJS.Timeout | undefined;
+    const t = new Promise<'timeout'>((res) => {
+      timer = setTimeout(() => res('timeout'), timeoutMs);
+    });
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), t]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
       throw new Error(`${this.spec.name} (pid ${p.pid}) did not exit within ${timeoutMs} ms of ${sig}`);
     }
   }
