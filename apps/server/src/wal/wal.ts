@@ -256,15 +256,18 @@ export class Wal<E, S> {
     return { wal, metadata, state, entries, truncatedBytes };
   }
 
-  /** Appends the hard state (if any) and entries, then one fdatasync. Resolves when they are durable. */
-  save(state: S | undefined, entries: readonly E[]): Promise<void> {
+  /**
+   * Appends the hard state (if any) and entries, then one fdatasync (unless `sync` is false: raft only
+   * needs a sync when entries, term or vote change). Resolves when they are written (and durable).
+   */
+  save(state: S | undefined, entries: readonly E[], sync = true): Promise<void> {
     if (state === undefined && entries.length === 0) return Promise.resolve();
     return this.enqueue(async () => {
       const out: Buffer[] = [];
       let crc = this.crc;
       for (const e of entries) crc = encodeRecord(out, RecordType.Entry, this.codec.encodeEntry(e), crc);
       if (state !== undefined) crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
-      await this.writeAndSync(out, crc);
+      await this.writeAndSync(out, crc, sync);
       if (entries.length) this.lastIndex = this.codec.entryIndex(entries[entries.length - 1]!);
       if (state !== undefined) this.lastState = state;
       if (this.fileBytes >= this.segmentBytes) await this.cut();
@@ -320,14 +323,14 @@ export class Wal<E, S> {
     return run;
   }
 
-  private async writeAndSync(out: Buffer[], crc: number): Promise<void> {
+  private async writeAndSync(out: Buffer[], crc: number, sync = true): Promise<void> {
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
     let done = 0;
     while (done < bytes.length) {
       const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, this.fileBytes + done);
       done += bytesWritten;
     }
-    await this.file.datasync();
+    if (sync) await this.file.datasync();
     this.fileBytes += bytes.length;
     this.crc = crc;
   }
