@@ -5,6 +5,7 @@ import {
   addServices,
   allMethods,
   clientConstructor,
+  createClient,
   type etcdserverpb,
   grpcServiceDefinitions,
   methodByPath,
@@ -81,23 +82,18 @@ test('addServices serves unary and bidi-streaming calls to a client built from t
     ),
   );
   t.after(() => server.forceShutdown());
-  const KVClient = clientConstructor('KV');
-  const kv = new KVClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;
+  const kv = createClient('KV', `127.0.0.1:${port}`, grpc.credentials.createInsecure());
   t.after(() => kv.close());
 
   const put: etcdserverpb.PutResponse = await new Promise((resolve, reject) =>
-    kv.Put({ key: Buffer.from('foo'), value: Buffer.from('bar') }, (e: Error | null, r: any) =>
-      e ? reject(e) : resolve(r),
-    ),
+    kv.Put({ key: Buffer.from('foo'), value: Buffer.from('bar') }, (e, r) => (e ? reject(e) : resolve(r!))),
   );
   assert.equal(toBigInt(put.header!.clusterId), 0xfedcba9876543210n);
   const range: etcdserverpb.RangeResponse = await new Promise((resolve, reject) =>
-    kv.Range({ key: Buffer.from('foo') }, (e: Error | null, r: any) => (e ? reject(e) : resolve(r))),
+    kv.Range({ key: Buffer.from('foo') }, (e, r) => (e ? reject(e) : resolve(r!))),
   );
   assert.equal(Buffer.from(range.kvs[0]!.value!).toString(), 'bar');
-  const err: grpc.ServiceError = await new Promise((resolve) =>
-    kv.Txn({}, (e: grpc.ServiceError) => resolve(e)),
-  );
+  const err: grpc.ServiceError = await new Promise((resolve) => kv.Txn({}, (e) => resolve(e!)));
   assert.equal(err.code, grpc.status.UNIMPLEMENTED);
 
   const LeaseClient = clientConstructor('Lease');

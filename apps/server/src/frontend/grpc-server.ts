@@ -14,10 +14,36 @@ export interface MethodDef<Req = any, Res = any> {
   encode(msg: Res): Uint8Array;
 }
 
+/** What a unary handler learns about its call besides the request (also built by the JSON gateway). */
+export interface CallContext {
+  /** Encoded size of the request message in bytes. */
+  readonly size: number;
+  /** True once the client has gone away or its deadline passed before the answer. */
+  readonly cancelled: boolean;
+  /** Runs `f` once if the client goes away before the answer (for long waits such as Lock). */
+  onCancel(f: () => void): void;
+}
+
+/** The server side of a streaming call as handlers see it (gRPC stream or JSON gateway stream). */
+export interface ServerStream<Req = any, Res = any> {
+  /** Each request message, decoded. */
+  onmessage: ((req: Req) => void) | null;
+  /** The client finished sending (it may still read). */
+  onhalfclose: (() => void) | null;
+  /** The client went away (RST_STREAM, connection loss or deadline): stop producing. Called at most once. */
+  oncancel: (() => void) | null;
+  /** Sends one response; false means output is buffering (see `drained`). */
+  write(res: Res): boolean;
+  drained(): Promise<void>;
+  /** Ends the call with OK, or with the error's status. */
+  end(err?: unknown): void;
+  readonly closed: boolean;
+}
+
 /** A unary handler returns the response (or a promise of it) or throws an EtcdError. */
-export type UnaryHandler<Req = any, Res = any> = (req: Req, call: UnaryCall) => Res | Promise<Res>;
+export type UnaryHandler<Req = any, Res = any> = (req: Req, ctx: CallContext) => Res | Promise<Res>;
 /** A streaming handler is called once when the stream opens and wires itself to the call's callbacks. */
-export type StreamHandler<Req = any, Res = any> = (call: StreamCall<Req, Res>) => void;
+export type StreamHandler<Req = any, Res = any> = (call: ServerStream<Req, Res>) => void;
 
 export interface GrpcServerOptions {
   /** Largest request message accepted (etcd: --max-request-bytes + 512 KiB). */
@@ -100,8 +126,11 @@ abstract class BaseCall {
 }
 
 /** The transport side of one unary RPC. */
-export class UnaryCall extends BaseCall {
+export class UnaryCall extends BaseCall implements CallContext {
   private msg: Uint8Array | null = null;
+  size = 0;
+  cancelled = false;
+  private cancelFns: (() => void)[] | null = null;
   private readonly handler: UnaryHandler;
 
   constructor(
@@ -128,6 +157,7 @@ export class UnaryCall extends BaseCall {
       throw new EtcdError(GrpcCode.INTERNAL, 'grpc: client streaming protocol violation: get <nil>, want <EOF>');
     }
     this.msg = msg;
+    this.size = msg.length;
   }
 
   onEnd(): void {
@@ -176,7 +206,29 @@ export class UnaryCall extends BaseCall {
   }
 
   onClose(): void {
+    const gone = !this.done;
     this.finish();
+    if (gone) this.cancel();
+  }
+
+  onCancel(f: () => void): void {
+    if (this.cancelled) {
+      f();
+      return;
+    }
+    if (this.cancelFns === null) {
+      this.cancelFns = [];
+      if (this.timer === null) this.stream.on('close', onStreamClose);
+    }
+    this.cancelFns.push(f);
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const fns = this.cancelFns;
+    this.cancelFns = null;
+    if (fns) for (const f of fns) f();
   }
 }
 
@@ -188,7 +240,7 @@ function collectUnary(msg: Uint8Array, call: UnaryCall): void {
  * The transport side of a streaming RPC (client, server or bidi). The handler sets `onmessage`,
  * `onhalfclose` and `oncancel`, and answers with `write` and `end`.
  */
-export class StreamCall<Req = any, Res = any> extends BaseCall {
+export class StreamCall<Req = any, Res = any> extends BaseCall implements ServerStream<Req, Res> {
   /** Each request message, decoded. */
   onmessage: ((req: Req) => void) | null = null;
   /** The client finished sending (it may still read). */
@@ -318,7 +370,10 @@ function onWantTrailers(this: any): void {
 function onDeadline(call: BaseCall): void {
   call.timer = null;
   if (call instanceof StreamCall) call.expire();
-  else call.fail(new EtcdError(GrpcCode.DEADLINE_EXCEEDED, 'context deadline exceeded'));
+  else {
+    call.fail(new EtcdError(GrpcCode.DEADLINE_EXCEEDED, 'context deadline exceeded'));
+    (call as UnaryCall).cancel();
+  }
 }
 
 /** etcd's gRPC services served on a node:http2 server; hand it sockets with `h2.emit('connection', socket)`. */
