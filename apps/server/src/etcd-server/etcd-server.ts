@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
-import { Backend, checkTxnIntervals, type Namespace, WatchableStore, type WatchStream } from '@kv/mvcc';
+import { Backend, checkTxnIntervals, type Namespace, WatchableStore } from '@kv/mvcc';
 import {
   type ConfChange,
   ConfChangeType,
@@ -32,6 +32,7 @@ import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cl
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
 import { Transport } from '../transport/transport.js';
+import type { EtcdServerApi, WatchSink, WatchStream as ClientWatchStream } from '../server-api.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
@@ -39,6 +40,8 @@ import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
 import { memberPaths, type MemberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
+import { snapshotChunks } from './snapshot-stream.js';
+import { WatchAdapter } from './watch-adapter.js';
 import { AppliedWaiters, ProposalWaiters } from './wait.js';
 
 /** The etcd version this server reports (API level it implements). */
@@ -61,7 +64,7 @@ type Pb<T> = T;
  * One etcd member: raft driven by RaftNode over the WAL and the peer transport, committed entries applied to
  * the mvcc store and the lessor, and the client operations etcd's gRPC services map to.
  */
-export class EtcdServer {
+export class EtcdServer implements EtcdServerApi {
   readonly id: bigint;
   clusterId: bigint;
   readonly log: Logger;
@@ -297,13 +300,17 @@ export class EtcdServer {
     return this.appliedIndex;
   }
 
-  header(): Header {
+  header(revision?: number): Header {
     return {
       clusterId: toLong(this.clusterId, true),
       memberId: toLong(this.id, true),
-      revision: this.kv.rev,
+      revision: revision ?? this.kv.rev,
       raftTerm: this.term,
     };
+  }
+
+  leader(): bigint {
+    return this.lead;
   }
 
   // ---------------------------------------------------------------- raft plumbing
@@ -404,7 +411,7 @@ export class EtcdServer {
     this.kv.commit(Math.max(ci, this.appliedIndex));
     this.appliedWaiters.advance(this.appliedIndex);
     for (const [id, r] of results) this.waiters.trigger(id, r);
-    if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.snapshot();
+    if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.saveSnapshot();
   }
 
   private saveMembers(): void {
@@ -447,7 +454,7 @@ export class EtcdServer {
   }
 
   /** Raft snapshot at the applied index; the WAL and the in-memory log before it are released. */
-  private async snapshot(): Promise<void> {
+  private async saveSnapshot(): Promise<void> {
     if (this.snapshotting) return;
     this.snapshotting = true;
     try {
@@ -652,8 +659,13 @@ export class EtcdServer {
     return r.resp as etcdserverpb.CompactionResponse.$Properties;
   }
 
-  newWatchStream(): WatchStream {
-    return this.kv.newWatchStream();
+  watchStream(sink: WatchSink): ClientWatchStream {
+    return new WatchAdapter(
+      this.kv.newWatchStream(),
+      sink,
+      (rev) => this.header(rev),
+      this.cfg.watchProgressNotifyIntervalMs,
+    );
   }
 
   // ---------------------------------------------------------------- Lease
@@ -671,8 +683,14 @@ export class EtcdServer {
     return this.proposeOk({ leaseRevoke: { ID: req.ID } });
   }
 
+  async leaseRenew(req: etcdserverpb.LeaseKeepAliveRequest): Promise<etcdserverpb.ILeaseKeepAliveResponse> {
+    const id = toInt64(req.ID);
+    const ttl = await this.renewLease(id);
+    return { header: this.header(), ID: toLong(id), TTL: ttl };
+  }
+
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
-  async leaseRenew(id: bigint): Promise<number> {
+  async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
     await this.appliedWaiters.wait(this.committedIndex);
     try {
@@ -861,9 +879,13 @@ export class EtcdServer {
     throw etcdError('Timeout');
   }
 
-  /** A consistent copy of the whole backend in our dump format, for Maintenance.Snapshot. */
-  snapshotToFile(path: string): number {
-    return dumpBackend(this.backend, path);
+  /** A consistent copy of the whole backend (our dump format) with etcd's trailing sha256. */
+  snapshot(): AsyncIterable<etcdserverpb.ISnapshotResponse> {
+    return snapshotChunks(
+      this.paths.snapDir,
+      (path) => dumpBackend(this.backend, path),
+      () => this.header(),
+    );
   }
 
   // ---------------------------------------------------------------- lifecycle
