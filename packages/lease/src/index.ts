@@ -1,2 +1,22 @@
 // @kv/lease: TTL leases as etcd has them, driven by a server's apply loop.
-export {};
+export { LeaseExistsError, LeaseNotFoundError, LeaseTTLTooLargeError, NotPrimaryError } from './errors.js';
+export { LeaseIdGenerator } from './id-generator.js';
+export {
+  type GrantResult,
+  type LeaseCheckpoint,
+  type LeasedKey,
+  Lessor,
+  type LessorOptions,
+  MAX_LEASE_TTL,
+  type RenewResult,
+  type RevokeResult,
+  type TimeToLive,
+} from './lessor.js';
+export {
+  decodeLeaseKey,
+  decodeLeaseRecord,
+  encodeLeaseKey,
+  encodeLeaseRecord,
+  type LeaseRecord,
+  type LeaseRecordChange,
+} from './record.js';

@@ -1,2 +1,35 @@
 // @kv/mvcc: etcd's multi-version key-value store (revisions, history, compaction, watch) on RocksDB.
-export {};
+
+export { checkTxnIntervals } from './apply';
+export { Backend, type BackendOptions, type IterateOptions, Namespace } from './backend';
+export { ErrClosed, ErrCompacted, ErrDuplicateKey, ErrFutureRev, ErrKeyNotFound } from './errors';
+export type { HashResult } from './hash';
+export type { Event, KeyValue } from './key-value';
+export { KVStore, type KVStoreOptions } from './kv-store';
+export type { RangeOptions, RangeResult, TxnRead, TxnWrite } from './kv-txn';
+export {
+  type ApplyChecks,
+  type Compare,
+  CompareResult,
+  CompareTarget,
+  type DeleteRangeRequest,
+  type DeleteRangeResponse,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type RequestOp,
+  type ResponseOp,
+  SortOrder,
+  SortTarget,
+  type TxnRequest,
+  type TxnResponse,
+} from './request';
+export type { Revision } from './revision';
+export {
+  WatchableStore,
+  type WatchableStoreOptions,
+  type WatchRequest,
+  type WatchResponse,
+  WatchStream,
+} from './watchable-store';

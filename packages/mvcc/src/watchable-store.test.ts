@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { Backend } from './backend';
+import { tempDir } from './test-dir';
+import { WatchableStore, type WatchResponse, type WatchStream } from './watchable-store';
+
+const b = (s: string): Buffer => Buffer.from(s);
+const str = (u: Uint8Array): string => Buffer.from(u).toString();
+const ZERO = Buffer.from([0]);
+
+async function nextWithin(stream: WatchStream, ms = 2000): Promise<WatchResponse> {
+  const timer = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error('no watch response in time')), ms).unref(),
+  );
+  const r = await Promise.race([stream.next(), timer]);
+  assert.ok(r, 'stream closed');
+  return r;
+}
+
+/** Collects events until `count` events arrived. */
+async function events(stream: WatchStream, count: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < count) {
+    const r = await nextWithin(stream);
+    for (const ev of r.events)
+      out.push(
+        `${ev.type} ${str(ev.kv.key)}@${ev.kv.modRevision}${ev.type === 'PUT' ? `=${str(ev.kv.value)}` : ''}`,
+      );
+  }
+  return out;
+}
+
+describe('WatchableStore', () => {
+  const dir = tempDir();
+  let n = 0;
+  const fresh = async (opts = {}) => WatchableStore.open(await Backend.open(`${dir.path}/${n++}`), opts);
+  after(() => dir.remove());
+
+  test('watch from the current revision gets new events of its key or range', async () => {
+    const s = await fresh();
+    s.put({ key: b('before'), value: b('x') });
+    const ws = s.newWatchStream();
+    const one = ws.watch({ key: b('a') });
+    const range = ws.watch({ key: b('a'), rangeEnd: b('c') });
+    assert.notEqual(one, range);
+    s.put({ key: b('a'), value: b('1') }); // 3
+    s.put({ key: b('b'), value: b('2') }); // 4
+    s.put({ key: b('z'), value: b('3') }); // 5 (nobody watches)
+    s.deleteRange({ key: b('a') }); // 6
+    const got: Record<number, string[]> = { [one]: [], [range]: [] };
+    for (let i = 0; i < 5; i++) {
+      const r = await nextWithin(ws);
+      assert.equal(r.events.length, 1);
+      const ev = r.events[0];
+      assert.equal(r.revision, ev.kv.modRevision);
+      got[r.watchId].push(`${ev.type} ${str(ev.kv.key)}@${ev.kv.modRevision}`);
+    }
+    assert.deepEqual(got[one], ['PUT a@3', 'DELETE a@6']);
+    assert.deepEqual(got[range], ['PUT a@3', 'PUT b@4', 'DELETE a@6']);
+    assert.equal(ws.tryNext(), undefined);
+    await s.close();
+  });
+
+  test('watch from a past revision replays history, then follows live writes without gap or duplicate', async () => {
+    const s = await fresh();
+    for (let i = 0; i < 20; i++) s.put({ key: b(`k${i % 3}`), value: b(`${i}`) }); // revs 2..21
+    s.commit(1);
+    s.put({ key: b('k1'), value: b('uncommitted') }); // 22, still only in memory
+    const ws = s.newWatchStream();
+    ws.watch({ key: b('k'), rangeEnd: b('l'), startRevision: 10 });
+    s.put({ key: b('k2'), value: b('live') }); // 23
+    const got = await events(ws, 14);
+    const revs = got.map((e) => Number(e.split('@')[1].split('=')[0]));
+    assert.deepEqual(
+      revs,
+      Array.from({ length: 14 }, (_, i) => 10 + i),
+    );
+    assert.equal(got[12], 'PUT k1@22=uncommitted');
+    assert.equal(got[13], 'PUT k2@23=live');
+    s.put({ key: b('k0'), value: b('after') }); // 24
+    assert.deepEqual(await events(ws, 1), ['PUT k0@24=after']);
+    await s.close();
+  });
+
+  test('one txn is one response; prev_kv and filters', async () => {
+    const s = await fresh();
+    s.put({ key: b('a'), value: b('old') }); // 2
+    const ws = s.newWatchStream();
+    const all = ws.watch({ key: ZERO, rangeEnd: ZERO, prevKv: true });
+    const noPut = ws.watch({ key: ZERO, rangeEnd: ZERO, noPut: true });
+    s.txn({ success: [{ put: { key: b('a'), value: b('new') } }, { put: { key: b('b'), value: b('1') } }] }); // 3
+    s.deleteRange({ key: b('a') }); // 4
+    const r1 = await nextWithin(ws);
+    assert.equal(r1.watchId, all);
+    assert.equal(r1.events.length, 2);
+    assert.equal(str(r1.events[0].prevKv?.value ?? b('')), 'old');
+    assert.equal(r1.events[1].prevKv, undefined);
+    const r2 = await nextWithin(ws);
+    assert.equal(r2.watchId, all);
+    assert.equal(r2.events[0].type, 'DELETE');
+    assert.equal(str(r2.events[0].prevKv?.value ?? b('')), 'new');
+    const r3 = await nextWithin(ws);
+    assert.deepEqual([r3.watchId, r3.events.length, r3.events[0].type], [noPut, 1, 'DELETE']);
+    await s.close();
+  });
+});

@@ -1,0 +1,158 @@
+// A deterministic in-memory cluster: nodes, a network between them, and the bookkeeping the checks need.
+import { ErrStepPeerNotFound } from '../errors.js';
+import { seededRandom } from '../random.js';
+import { MemoryStorage } from '../storage.js';
+import { type ConfState, emptyConfState, type Message, type NodeId, StateType } from '../types.js';
+import { Network } from './network.js';
+import { type NodeOptions, SimNode } from './sim-node.js';
+
+export interface ClusterOptions extends Partial<NodeOptions> {
+  /** Number of voters (ids 1..n) unless ids is given. */
+  n?: number;
+  ids?: NodeId[];
+  learners?: NodeId[];
+  seed?: number;
+}
+
+export class Cluster {
+  readonly nodes = new Map<NodeId, SimNode>();
+  readonly net: Network;
+  readonly random: () => number;
+  /** Delivery rounds so far (the network's clock). */
+  now = 0;
+  /** ticks so far */
+  ticks = 0;
+  /** What was applied at each index by anyone: all nodes must agree (state machine safety). */
+  readonly appliedAt = new Map<number, string>();
+  readonly options: NodeOptions;
+
+  constructor(opts: ClusterOptions = {}) {
+    const seed = opts.seed ?? 1;
+    this.random = seededRandom(seed);
+    this.net = new Network(seededRandom(seed ^ 0x5bd1e995));
+    const ids = opts.ids ?? Array.from({ length: opts.n ?? 3 }, (_, i) => BigInt(i + 1));
+    const { n: _n, ids: _ids, learners: _l, seed: _s, ...rest } = opts;
+    this.options = { electionTick: 10, heartbeatTick: 1, ...rest };
+    const cs: ConfState = { ...emptyConfState(), voters: ids, learners: opts.learners ?? [] };
+    for (const id of [...ids, ...(opts.learners ?? [])]) this.addNode(id, cs);
+  }
+
+  /** Creates a node with an empty disk (cs undefined: it joins later through a snapshot or conf change). */
+  addNode(id: NodeId, cs?: ConfState): SimNode {
+    const disk = new MemoryStorage(cs);
+    const node = new SimNode(id, disk, {
+      ...this.options,
+      random: seededRandom(Math.floor(this.random() * 2 ** 32)),
+    });
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  node(id: NodeId | number): SimNode {
+    const n = this.nodes.get(BigInt(id));
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  ids(): NodeId[] {
+    return [...this.nodes.keys()];
+  }
+
+  private onApply = (n: SimNode, index: number, key: string): void => {
+    const prev = this.appliedAt.get(index);
+    if (prev === undefined) this.appliedAt.set(index, key);
+    else if (prev !== key) {
+      throw new Error(
+        `state machine safety: node ${n.id} applied ${key} at ${index}, another node applied ${prev}`,
+      );
+    }
+  };
+
+  private send = (m: Message): void => {
+    this.net.send(m, this.now);
+  };
+
+  /** Delivers one message; returns false if its target is down. */
+  deliver(m: Message): boolean {
+    const n = this.nodes.get(m.to);
+    if (!n || !n.up) return false;
+    try {
+      n.raw.step(m);
+    } catch (e) {
+      if (!(e instanceof ErrStepPeerNotFound)) throw e;
+    }
+    return true;
+  }
+
+  /** One round: every up node handles its Ready, then the messages due are delivered. */
+  round(afterEach?: () => void): boolean {
+    let progressed = false;
+    for (const n of this.nodes.values()) {
+      if (n.up && n.handleReady(this.send, this.onApply)) {
+        progressed = true;
+        afterEach?.();
+      }
+    }
+    for (const m of this.net.due(this.now)) {
+      if (this.deliver(m)) progressed = true;
+    }
+    this.now++;
+    return progressed;
+  }
+
+  /** Runs rounds until nothing happens and nothing is in flight (bounded). */
+  stabilize(maxRounds = 10_000, afterEach?: () => void): void {
+    for (let i = 0; i < maxRounds; i++) {
+      const progressed = this.round(afterEach);
+      if (!progressed && this.net.pending() === 0) return;
+    }
+    throw new Error('cluster did not stabilize');
+  }
+
+  tick(id?: NodeId | number): void {
+    if (id !== undefined) this.node(id).raw.tick();
+    else {
+      this.ticks++;
+      for (const n of this.nodes.values()) if (n.up) n.raw.tick();
+    }
+  }
+
+  /** Ticks everyone `count` times, stabilizing after each tick. */
+  tickAndStabilize(count = 1): void {
+    for (let i = 0; i < count; i++) {
+      this.tick();
+      this.stabilize();
+    }
+  }
+
+  /** The leader with the highest term among up nodes, if any. */
+  leader(): SimNode | undefined {
+    let best: SimNode | undefined;
+    for (const n of this.nodes.values()) {
+      if (!n.up || n.raw.raft.state !== StateType.StateLeader) continue;
+      if (!best || n.raw.raft.term > best.raw.raft.term) best = n;
+    }
+    return best;
+  }
+
+  /** Ticks until a leader exists (bounded); returns it. */
+  electLeader(maxTicks = 200): SimNode {
+    for (let i = 0; i < maxTicks; i++) {
+      const l = this.leader();
+      if (l) return l;
+      this.tickAndStabilize();
+    }
+    throw new Error(`no leader after ${maxTicks} ticks`);
+  }
+
+  crash(id: NodeId | number): void {
+    const n = this.node(id);
+    n.up = false;
+    this.net.dropFor(n.id);
+  }
+
+  restart(id: NodeId | number): void {
+    const n = this.node(id);
+    n.restart(seededRandom(Math.floor(this.random() * 2 ** 32)));
+  }
+}
