@@ -34,11 +34,8 @@ class WatchSession implements WatchSink {
   ) {
     this.ws = server.watchStream(this);
     call.onmessage = (req) => this.onRequest(req);
-    // etcd ends the Watch RPC when the client closes its sending side.
-    call.onhalfclose = () => {
-      this.ws.close();
-      call.end();
-    };
+    // A client that closes its sending side still gets events (etcd's recvLoop ends quietly on EOF).
+    call.onhalfclose = null;
     call.oncancel = () => this.ws.close();
   }
 
