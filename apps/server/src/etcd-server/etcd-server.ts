@@ -44,9 +44,9 @@ import { snapshotChunks } from './snapshot-stream.js';
 import { WatchAdapter } from './watch-adapter.js';
 import { AppliedWaiters, ProposalWaiters } from './wait.js';
 
-/** The etcd version this server reports (API level it implements). */
-export const SERVER_VERSION = '3.5.0';
-export const CLUSTER_VERSION = '3.5.0';
+import { CLUSTER_VERSION, SERVER_VERSION } from './version.js';
+
+export { CLUSTER_VERSION, SERVER_VERSION };
 
 const MEMBERS_KEY = Buffer.from('cluster');
 const SNAPSHOT_SYNC_KEY = Buffer.from('snapshot_synced_index');
@@ -90,6 +90,7 @@ export class EtcdServer implements EtcdServerApi {
   private appliedIndex: number;
   private snapshotIndex: number;
   private snapshotting = false;
+  private campaignAfterApply = false;
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
@@ -99,6 +100,8 @@ export class EtcdServer implements EtcdServerApi {
   private readonly requestTimeoutMs: number;
   /** Ports the peer listeners bound (useful when configured with port 0). */
   peerPorts: number[] = [];
+  /** Ports the client listeners bound. */
+  clientPorts: number[] = [];
   /** Resolves when the member stops on its own (removed from the cluster, fatal error). */
   readonly done: Promise<void>;
   private markDone!: () => void;
@@ -272,6 +275,9 @@ export class EtcdServer implements EtcdServerApi {
   private startElectionQuickly(): void {
     const voters = this.confState.voters.length || this.cluster.voterCount();
     if (voters === 1 && (this.confState.voters.length === 0 || this.confState.voters[0] === this.id)) {
+      // Raft refuses to campaign while committed membership changes are unapplied (the bootstrap
+      // entries): try now, and again right after the first apply.
+      this.campaignAfterApply = true;
       this.rawNode.campaign();
       this.raftNode.kick();
     } else if (this.cfg.initialElectionTickAdvance) {
@@ -377,6 +383,7 @@ export class EtcdServer implements EtcdServerApi {
   private onLeaderChange(lead: bigint, role: StateType): void {
     this.log.info({ leader: lead.toString(16), role: StateType[role], term: this.term }, 'raft leader changed');
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
+    if (lead !== 0n) setImmediate(() => this.publish());
   }
 
   private async applyAll(snap: Snapshot | undefined, entries: Entry[]): Promise<void> {
@@ -411,6 +418,16 @@ export class EtcdServer implements EtcdServerApi {
     this.kv.commit(Math.max(ci, this.appliedIndex));
     this.appliedWaiters.advance(this.appliedIndex);
     for (const [id, r] of results) this.waiters.trigger(id, r);
+    if (this.campaignAfterApply) {
+      this.campaignAfterApply = false;
+      // After advance(), once raft counts the entries as applied.
+      setImmediate(() => {
+        if (this.lead === 0n && !this.stopped) {
+          this.rawNode.campaign();
+          this.raftNode.kick();
+        }
+      });
+    }
     if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.saveSnapshot();
   }
 
