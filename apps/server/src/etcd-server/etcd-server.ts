@@ -26,7 +26,7 @@ import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from 
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
 import { hostPortOf } from '../config/urls.js';
-import { etcdError } from '../errors.js';
+import { EtcdError, etcdError } from '../errors.js';
 import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
@@ -162,6 +162,7 @@ export class EtcdServer implements EtcdServerApi {
           this.raftNode.kick();
         },
         isRemoved: (id) => this.cluster.isRemoved(id),
+        onRpc: (_from, method, body) => this.serveForwarded(method, body),
       },
     );
     this.raftNode = new RaftNode(
@@ -701,9 +702,54 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async leaseRenew(req: etcdserverpb.LeaseKeepAliveRequest): Promise<etcdserverpb.ILeaseKeepAliveResponse> {
+    if (!this.isLeader) {
+      const body = await this.forward('LeaseRenew', etcdserverpb.LeaseKeepAliveRequest.encode(req).finish());
+      const r = etcdserverpb.LeaseKeepAliveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL };
+    }
     const id = toInt64(req.ID);
     const ttl = await this.renewLease(id);
     return { header: this.header(), ID: toLong(id), TTL: ttl };
+  }
+
+  /**
+   * Sends a leader-only request to the leader over the peer stream and returns its answer's bytes; the
+   * leader's errors come back as the same EtcdError. Retries while leadership moves.
+   */
+  private async forward(method: string, body: Uint8Array): Promise<Uint8Array> {
+    const end = Date.now() + this.requestTimeoutMs;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.waitLeader();
+      if (this.isLeader) throw etcdError('LeaderChanged');
+      const r = await this.transport.call(this.lead, method, body, Math.max(1, end - Date.now()));
+      if (!r.error) return r.body;
+      const retry =
+        r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
+      if (!retry || Date.now() >= end) throw new EtcdError(r.error.code as never, r.error.message);
+      await new Promise((res) => setTimeout(res, this.cfg.heartbeatIntervalMs));
+    }
+    throw etcdError('Timeout');
+  }
+
+  /** Leader side of forward(). */
+  private async serveForwarded(method: string, body: Buffer) {
+    try {
+      if (!this.isLeader) throw etcdError('NotLeader');
+      if (method === 'LeaseRenew') {
+        const req = etcdserverpb.LeaseKeepAliveRequest.decode(body);
+        const id = toInt64(req.ID);
+        const ttl = await this.renewLease(id);
+        return { body: etcdserverpb.LeaseKeepAliveResponse.encode({ ID: toLong(id), TTL: ttl }).finish() };
+      }
+      if (method === 'LeaseTimeToLive') {
+        const resp = await this.leaseTimeToLive(etcdserverpb.LeaseTimeToLiveRequest.decode(body));
+        return { body: etcdserverpb.LeaseTimeToLiveResponse.encode(resp).finish() };
+      }
+      throw new Error(`unknown forwarded method ${method}`);
+    } catch (err) {
+      const e = toEtcdError(err);
+      return { error: { code: e instanceof EtcdError ? e.code : 2, message: e.message } };
+    }
   }
 
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
@@ -730,7 +776,14 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.LeaseTimeToLiveRequest.$Properties,
   ): Promise<etcdserverpb.LeaseTimeToLiveResponse.$Properties> {
     const id = toInt64(req.ID);
-    if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    if (!this.isLeader) {
+      const body = await this.forward(
+        'LeaseTimeToLive',
+        etcdserverpb.LeaseTimeToLiveRequest.encode(req as etcdserverpb.LeaseTimeToLiveRequest).finish(),
+      );
+      const r = etcdserverpb.LeaseTimeToLiveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL, grantedTTL: r.grantedTTL, keys: r.keys };
+    }
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const t = this.lessor.timeToLive(id, req.keys === true);

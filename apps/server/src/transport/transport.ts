@@ -5,6 +5,7 @@ import { dialPeer } from './connect.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
 import { checkHello, decodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
 import { Peer } from './peer.js';
+import { decodeRpcRequest, encodeRpcResponse, type RpcResult } from './rpc.js';
 import { type SnapshotFile, SnapshotReceiver, streamSnapshot } from './snapshot-stream.js';
 
 export interface TransportHandlers {
@@ -18,6 +19,8 @@ export interface TransportHandlers {
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
   isRemoved(id: bigint): boolean;
+  /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
+  onRpc?(from: bigint, method: string, body: Buffer): Promise<RpcResult>;
 }
 
 export interface TransportOptions {
@@ -105,6 +108,13 @@ export class Transport {
   /** When the outbound stream to `id` last became active (0: not connected). */
   activeSince(id: bigint): number {
     return this.peers.get(id)?.activeSince ?? 0;
+  }
+
+  /** Calls `method` on peer `to` over its stream; errors come back in the result. */
+  call(to: bigint, method: string, body: Uint8Array, timeoutMs: number): Promise<RpcResult> {
+    const p = this.peers.get(to);
+    if (!p) return Promise.resolve({ error: { code: 14, message: 'unknown peer' } });
+    return p.call(method, body, timeoutMs);
   }
 
   send(to: bigint, bytes: Uint8Array): void {
@@ -220,7 +230,27 @@ export class Transport {
           continue;
         }
         if (f.type === FrameType.Message) this.handlers.onMessage(hello.from, f.body);
+        else if (f.type === FrameType.RpcRequest) this.serveRpc(socket, hello.from, f.body);
       }
+    });
+  }
+
+  private serveRpc(socket: Socket, from: bigint, body: Buffer): void {
+    let req: { id: number; method: string; body: Buffer };
+    try {
+      req = decodeRpcRequest(body);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const handler = this.handlers.onRpc;
+    const run = handler
+      ? handler(from, req.method, req.body).catch(
+          (err: Error): RpcResult => ({ error: { code: 2, message: err.message } }),
+        )
+      : Promise.resolve<RpcResult>({ error: { code: 12, message: `unknown peer method ${req.method}` } });
+    run.then((result) => {
+      if (!socket.destroyed) socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
     });
   }
 
