@@ -109,14 +109,18 @@ function runChildUntilKilled(dir: string, killAfterMs: number): Promise<number> 
     let acked = 0;
     let buf = '';
     let err = '';
+    let timer: NodeJS.Timeout | undefined;
+    // The clock starts once the WAL is open, so a slow machine still kills it mid-append.
     child.stdout.on('data', (d) => {
       buf += d;
       const lines = buf.split('\n');
       buf = lines.pop()!;
-      for (const l of lines) if (l.startsWith('acked ')) acked = Number(l.slice(6));
+      for (const l of lines) {
+        if (l.startsWith('acked ')) acked = Number(l.slice(6));
+        else if (l === 'ready' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
     });
     child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (signal === 'SIGKILL') resolve(acked);
@@ -129,7 +133,7 @@ test('SIGKILL at random moments loses no acknowledged entry', async () => {
   const dir = tmp();
   let lastAcked = 0;
   for (let round = 0; round < 8; round++) {
-    const acked = await runChildUntilKilled(dir, 150 + Math.floor(Math.random() * 250));
+    const acked = await runChildUntilKilled(dir, Math.floor(Math.random() * 300));
     assert.ok(acked >= lastAcked);
     const r = await Wal.open(dir, { index: 0, term: 0 }, testCodec, { segmentBytes: 2048 });
     const last = r.entries.at(-1)?.index ?? 0;
