@@ -38,6 +38,7 @@ import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
+import { serverMetrics } from './metrics.js';
 import { memberPaths, type MemberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { snapshotChunks } from './snapshot-stream.js';
@@ -105,6 +106,7 @@ export class EtcdServer implements EtcdServerApi {
   /** Resolves when the member stops on its own (removed from the cluster, fatal error). */
   readonly done: Promise<void>;
   private markDone!: () => void;
+  readonly metrics: ReturnType<typeof serverMetrics>;
 
   private constructor(
     readonly cfg: EtcdConfig,
@@ -121,6 +123,14 @@ export class EtcdServer implements EtcdServerApi {
     this.clusterId = rs.clusterId;
     this.done = new Promise((r) => (this.markDone = r));
     this.requestTimeoutMs = 5000 + 2 * cfg.electionTimeoutMs;
+    this.metrics = serverMetrics({
+      hasLeader: () => this.lead !== 0n,
+      isLeader: () => this.isLeader,
+      committed: () => this.committedIndex,
+      applied: () => this.appliedIndex,
+      pending: () => this.waiters.size,
+      dbSize: () => (this.stopped ? 0 : this.backend.approximateSize()),
+    });
     this.reqIds = new RequestIdGenerator(this.id);
     this.leaseIds = new LeaseIdGenerator(this.id);
     this.lessor = new Lessor({
@@ -208,6 +218,7 @@ export class EtcdServer implements EtcdServerApi {
       cfg.name,
     );
     const backend = await Backend.open(paths.dbDir);
+    const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
     let rs: RaftStorage;
     try {
       const walExists = Wal.exists(paths.walDir);
@@ -219,6 +230,7 @@ export class EtcdServer implements EtcdServerApi {
         { nodeId: initial.localId, clusterId: initial.clusterId },
         cfg.maxSnapshots,
         opts.walSegmentBytes,
+        (sec) => metricsRef.current?.walFsync.observe(sec),
       );
     } catch (err) {
       await backend.close();
@@ -230,6 +242,7 @@ export class EtcdServer implements EtcdServerApi {
     if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
     else for (const m of initial.members.values()) cluster.members.set(m.id, m);
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
+    metricsRef.current = s.metrics;
     await s.openStore(backend);
     if (rs.truncatedBytes > 0) log.warn({ bytes: rs.truncatedBytes }, 'cut a torn record off the WAL tail');
     if (rs.fresh && cfg.initialClusterState === 'new') {
@@ -383,6 +396,7 @@ export class EtcdServer implements EtcdServerApi {
 
   private onLeaderChange(lead: bigint, role: StateType): void {
     this.log.info({ leader: lead.toString(16), role: StateType[role], term: this.term }, 'raft leader changed');
+    this.metrics.leaderChanges.inc();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
     if (lead !== 0n) setImmediate(() => this.publish());
   }
@@ -416,7 +430,9 @@ export class EtcdServer implements EtcdServerApi {
       this.appliedIndex = e.index;
     }
     if (membersChanged) this.saveMembers();
+    const t0 = performance.now();
     this.kv.commit(Math.max(ci, this.appliedIndex));
+    this.metrics.backendCommit.observe((performance.now() - t0) / 1000);
     this.appliedWaiters.advance(this.appliedIndex);
     for (const [id, r] of results) this.waiters.trigger(id, r);
     if (this.campaignAfterApply) {
@@ -559,6 +575,7 @@ export class EtcdServer implements EtcdServerApi {
       this.rawNode.propose(data);
     } catch (err) {
       this.waiters.cancel(id);
+      this.metrics.proposalsFailed.inc();
       if (err instanceof ErrProposalDropped) throw etcdError(this.lead === 0n ? 'NoLeader' : 'Timeout');
       throw err;
     }

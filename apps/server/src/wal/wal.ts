@@ -21,6 +21,8 @@ export interface WalSnapshot {
 export interface WalOptions {
   /** A segment is closed and a new one started once it grows past this. */
   segmentBytes?: number;
+  /** Called with each fdatasync's duration in seconds (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 export interface WalContents<E, S> {
@@ -92,6 +94,7 @@ export class Wal<E, S> {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly segmentBytes: number;
+  private readonly onSync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -112,6 +115,7 @@ export class Wal<E, S> {
     this.lastIndex = lastIndex;
     this.lastState = lastState;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.onSync = opts.onSync;
   }
 
   static exists(dir: string): boolean {
@@ -330,7 +334,11 @@ export class Wal<E, S> {
       const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, this.fileBytes + done);
       done += bytesWritten;
     }
-    if (sync) await this.file.datasync();
+    if (sync) {
+      const t0 = performance.now();
+      await this.file.datasync();
+      this.onSync?.((performance.now() - t0) / 1000);
+    }
     this.fileBytes += bytes.length;
     this.crc = crc;
   }
