@@ -36,6 +36,7 @@ import type { EtcdServerApi, WatchSink, WatchStream as ClientWatchStream } from 
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
+import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
 import { serverMetrics } from './metrics.js';
@@ -94,6 +95,7 @@ export class EtcdServer implements EtcdServerApi {
   private campaignAfterApply = false;
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private compactor: AutoCompactor | undefined;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -523,6 +525,18 @@ export class EtcdServer implements EtcdServerApi {
       this.timers.push(t);
     };
     every(500, () => this.leaseDuties());
+    const retention = parseRetention(this.cfg.autoCompactionMode, this.cfg.autoCompactionRetention);
+    if (retention > 0) {
+      this.compactor = new AutoCompactor(this.cfg.autoCompactionMode, retention, {
+        rev: () => this.kv.rev,
+        isLeader: () => this.isLeader,
+        compact: async (rev) => {
+          await this.compact({ revision: rev });
+        },
+        log: (msg, rev) => this.log.info({ revision: rev, mode: this.cfg.autoCompactionMode }, msg),
+      });
+      this.compactor.start();
+    }
     every(Math.max(200, this.cfg.electionTimeoutMs / 2), () => this.publish());
   }
 
@@ -983,6 +997,7 @@ export class EtcdServer implements EtcdServerApi {
     this.closing = (async () => {
       this.stopped = true;
       for (const t of this.timers) clearInterval(t);
+      this.compactor?.stop();
       await this.raftNode.stop();
       const stopped = etcdError('Stopped');
       this.reads.close(stopped);
