@@ -2,6 +2,7 @@
 // throughput, mostly in its per-call JS machinery, so the hot unary path here does the minimum: one
 // call object, one decode, one encode into a Buffer, headers + DATA + trailers from shared constants.
 import * as http2 from 'node:http2';
+import type * as net from 'node:net';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
 import { encodeGrpcMessage, frameMessage, MessageReader, parseGrpcTimeout } from './grpc-wire';
 
@@ -382,6 +383,7 @@ export class GrpcServer {
   private readonly routes = new Map<string, Route>();
   private readonly services = new Set<string>();
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly sockets = new Set<net.Socket>();
   private readonly maxRecv: number;
   private readonly fallback: GrpcServerOptions['fallback'];
 
@@ -407,6 +409,10 @@ export class GrpcServer {
       });
     });
     this.h2.on('sessionError', ignore);
+    this.h2.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
   }
 
   addUnary<Req, Res>(def: MethodDef<Req, Res>, handler: UnaryHandler<Req, Res>): void {
@@ -485,9 +491,12 @@ export class GrpcServer {
   async close(graceMs = 1000): Promise<void> {
     for (const s of this.sessions) s.close();
     const deadline = Date.now() + graceMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sessions) s.destroy();
     this.sessions.clear();
+    // A peer that ignores GOAWAY and our FIN would otherwise hold its socket open.
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
   }
 }
 
