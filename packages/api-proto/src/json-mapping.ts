@@ -32,6 +32,8 @@ interface EnumInfo {
 
 interface FieldInfo {
   name: string;
+  /** protoc's json_name (lowerCamel), the other spelling a request may use. */
+  jsonName: string;
   prop: string;
   kind: Kind;
   repeated: boolean;
@@ -43,7 +45,8 @@ interface FieldInfo {
 interface MessageInfo {
   cls: new () => any;
   fields: FieldInfo[];
-  byJsonKey: Map<string, FieldInfo>;
+  /** Fields in the order jsonpb consumes them: plain fields as declared, then oneof members. */
+  readOrder: FieldInfo[];
 }
 
 const KINDS: Record<string, Kind> = {
@@ -62,8 +65,15 @@ const KINDS: Record<string, Kind> = {
   bytes: 'bytes',
 };
 
-const schema = protobuf.Root.fromJSON(descriptor);
-schema.resolveAll();
+// Built on first use, so that processes which never touch the gateway do not pay for it at startup.
+let schemaRoot: protobuf.Root | undefined;
+function schema(): protobuf.Root {
+  if (!schemaRoot) {
+    schemaRoot = protobuf.Root.fromJSON(descriptor);
+    schemaRoot.resolveAll();
+  }
+  return schemaRoot;
+}
 const infos = new Map<string, MessageInfo>();
 const enums = new Map<string, EnumInfo>();
 
@@ -101,7 +111,7 @@ function enumInfo(e: protobuf.Enum): EnumInfo {
 function messageInfo(fullName: string): MessageInfo {
   let info = infos.get(fullName);
   if (info) return info;
-  const type = schema.lookupType(fullName);
+  const type = schema().lookupType(fullName);
   const fields: FieldInfo[] = type.fieldsArray.map((f) => {
     const resolved = f.resolvedType;
     const kind: Kind =
@@ -113,6 +123,7 @@ function messageInfo(fullName: string): MessageInfo {
     if (!kind) throw new Error(`unsupported field type ${f.type} in ${fullName}`);
     return {
       name: f.name,
+      jsonName: lowerCamel(f.name),
       prop: protobuf.util.camelCase(f.name),
       kind,
       repeated: f.repeated,
@@ -121,12 +132,8 @@ function messageInfo(fullName: string): MessageInfo {
       messageName: resolved instanceof protobuf.Type ? resolved.fullName : undefined,
     };
   });
-  const byJsonKey = new Map<string, FieldInfo>();
-  for (const f of fields) {
-    byJsonKey.set(f.name, f);
-    byJsonKey.set(lowerCamel(f.name), f);
-  }
-  info = { cls: generatedClass(fullName), fields, byJsonKey };
+  const readOrder = [...fields.filter((f) => !f.oneof), ...fields.filter((f) => f.oneof)];
+  info = { cls: generatedClass(fullName), fields, readOrder };
   infos.set(fullName, info);
   return info;
 }
@@ -134,18 +141,19 @@ function messageInfo(fullName: string): MessageInfo {
 /** The full proto name of a generated class, e.g. `etcdserverpb.PutRequest`. */
 function fullNameOf(type: MessageType<any, any> | string): string {
   if (typeof type === 'string') return type;
+  if (classNames.size === 0) indexClasses(schema());
   const found = classNames.get(type);
   if (!found) throw new Error(`not a generated etcd message class: ${(type as { name?: string }).name}`);
   return found;
 }
 
 const classNames = new Map<unknown, string>();
-(function index(ns: protobuf.NamespaceBase) {
+function indexClasses(ns: protobuf.NamespaceBase): void {
   for (const child of ns.nestedArray) {
     if (child instanceof protobuf.Type) classNames.set(generatedClass(child.fullName), child.fullName);
-    if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) index(child);
+    if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) indexClasses(child);
   }
-})(schema);
+}
 
 // ---- JSON -> message ----
 
@@ -225,9 +233,11 @@ function readMessage(info: MessageInfo, node: JsonNode): any {
   const msg = new info.cls();
   if (node.kind === 'null') return msg;
   if (node.kind !== 'object') throw typeError(node, 'map[string]json.RawMessage');
-  for (const [key, value] of node.entries) {
-    const f = info.byJsonKey.get(key);
-    if (!f || value.kind === 'null') continue;
+  // Like jsonpb: walk the message's fields (so errors come in field order), prefer the lowerCamel spelling
+  // when a body has both, and ignore keys that name no field.
+  for (const f of info.readOrder) {
+    const value = node.entries.get(f.jsonName) ?? node.entries.get(f.name);
+    if (value === undefined || value.kind === 'null') continue;
     if (f.repeated) {
       if (value.kind !== 'array') throw typeError(value, '[]json.RawMessage');
       msg[f.prop] = value.items.map((item) => readScalar(f, item));
