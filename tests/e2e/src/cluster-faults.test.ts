@@ -73,9 +73,17 @@ describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipR
       'failover/after-',
     );
     try {
-      assert.equal(await ws.writeMany(100, 4, 10_000), 100, 'every write through the survivors is acknowledged');
-      await waitFor('the background writer to get writes acknowledged again', () =>
-        sw.acked.size >= 10 ? true : undefined, 20_000, 50);
+      assert.equal(
+        await ws.writeMany(100, 4, 10_000),
+        100,
+        'every write through the survivors is acknowledged',
+      );
+      await waitFor(
+        'the background writer to get writes acknowledged again',
+        () => (sw.acked.size >= 10 ? true : undefined),
+        20_000,
+        50,
+      );
     } finally {
       stop = true;
       await background;
@@ -94,14 +102,20 @@ describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipR
   });
 });
 
-describe(`3-member cluster: a member far behind catches up by snapshot [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`3-member cluster: a member far behind catches up by snapshot [${serverKind()}]`, {
+  skip: skipReason(),
+}, () => {
   let c: Cluster;
   let w: AckedWriter | undefined;
   // Etcd 3.4 keeps 5000 entries behind its last snapshot for slow followers (not configurable), so
   // only going past that forces a snapshot transfer. Ours takes etcd 3.5's flag to keep just 50.
   const ours = serverKind() === 'ours';
   const behind = Number(process.env.KV_E2E_SNAPSHOT_WRITES ?? (ours ? 1000 : 5600));
-  const flags = ['--snapshot-count', '100', ...(ours ? ['--experimental-snapshot-catchup-entries', '50'] : [])];
+  const flags = [
+    '--snapshot-count',
+    '100',
+    ...(ours ? ['--experimental-snapshot-catchup-entries', '50'] : []),
+  ];
   before(async () => {
     c = await Cluster.start({ size: 3, flags });
   });
@@ -131,7 +145,9 @@ describe(`3-member cluster: a member far behind catches up by snapshot [${server
     follower.start();
     await follower.waitHealthy(60_000);
     await assertAllMembersHold(c, w, 90_000);
-    const snapLog = /incoming snapshot|received.{0,40}snapshot|snapshot.{0,40}(received|install)/i.test(follower.log)
+    const snapLog = /incoming snapshot|received.{0,40}snapshot|snapshot.{0,40}(received|install)/i.test(
+      follower.log,
+    )
       ? 'reports receiving a snapshot'
       : 'does not report receiving a snapshot';
     t.diagnostic(`${follower.spec.name} caught up; its log ${snapLog}`);

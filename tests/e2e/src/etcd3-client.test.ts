@@ -52,7 +52,10 @@ describe(`npm etcd3 client against a single member [${serverKind()}]`, { skip: s
       .commit();
     assert.equal(t2.succeeded, false);
     assert.equal(t2.responses[0]!.response_range!.kvs[0]!.value.toString(), 'v2');
-    const t3 = await client.if('absent-key', 'Create', '==', 0).then(client.put('absent-key').value('x')).commit();
+    const t3 = await client
+      .if('absent-key', 'Create', '==', 0)
+      .then(client.put('absent-key').value('x'))
+      .commit();
     assert.equal(t3.succeeded, true);
     assert.equal(await client.get('cas').string(), 'v2');
   });
@@ -68,7 +71,11 @@ describe(`npm etcd3 client against a single member [${serverKind()}]`, { skip: s
       await client.put('w/b').value('2');
       await client.delete().key('w/a');
       await waitFor('4 watch events', () => (seen.length >= 3 ? true : undefined), 10_000, 50);
-      await waitFor('delete event', () => (seen.length >= 3 && seen.includes('del w/a') ? true : undefined), 10_000);
+      await waitFor(
+        'delete event',
+        () => (seen.length >= 3 && seen.includes('del w/a') ? true : undefined),
+        10_000,
+      );
       assert.deepEqual(seen, ['put w/a=1', 'put w/b=2', 'del w/a']);
     } finally {
       await w.cancel();

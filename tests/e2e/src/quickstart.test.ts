@@ -14,7 +14,9 @@ function runQuickstart(endpoint: string): Promise<{ code: number; out: string }>
   });
 }
 
-const skip = skipReason() ?? (quickstartScript() ? undefined : 'shared/checks/quickstart.sh not found (set KV_SHARED_DIR)');
+const skip =
+  skipReason() ??
+  (quickstartScript() ? undefined : 'shared/checks/quickstart.sh not found (set KV_SHARED_DIR)');
 
 describe(`quick start with stock etcdctl [${serverKind()}]`, { skip }, () => {
   describe('single member', () => {

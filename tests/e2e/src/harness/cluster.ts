@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpointStatus, type EndpointStatus } from './etcdctl';
-import { makeTempRoot, Member } from './member';
+import { type EndpointStatus, endpointStatus } from './etcdctl';
+import { Member, makeTempRoot } from './member';
 import { waitFor } from './poll';
 import { freePorts } from './ports';
 

@@ -8,7 +8,11 @@ export interface CtlResult {
 }
 
 /** Runs Debian's stock etcdctl (ETCDCTL_API=3) against endpoints; never throws on a non-zero exit. */
-export function etcdctl(endpoints: string | string[], args: string[], timeoutMs = 20_000): Promise<CtlResult> {
+export function etcdctl(
+  endpoints: string | string[],
+  args: string[],
+  timeoutMs = 20_000,
+): Promise<CtlResult> {
   const eps = Array.isArray(endpoints) ? endpoints.join(',') : endpoints;
   return new Promise((resolve) => {
     execFile(
@@ -24,10 +28,16 @@ export function etcdctl(endpoints: string | string[], args: string[], timeoutMs 
 }
 
 /** etcdctl that must succeed; the error names the command and what it printed. */
-export async function etcdctlOk(endpoints: string | string[], args: string[], timeoutMs?: number): Promise<string> {
+export async function etcdctlOk(
+  endpoints: string | string[],
+  args: string[],
+  timeoutMs?: number,
+): Promise<string> {
   const r = await etcdctl(endpoints, args, timeoutMs);
   if (r.code !== 0) {
-    throw new Error(`etcdctl ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`);
+    throw new Error(
+      `etcdctl ${args.join(' ')} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+    );
   }
   return r.stdout;
 }
@@ -66,12 +76,21 @@ export async function endpointStatus(endpoint: string): Promise<EndpointStatus |
  * Every key/value under prefix as one member sees it locally (--consistency=s): what that member has
  * applied, without asking the leader.
  */
-export async function readLocal(endpoint: string, prefix: string): Promise<{ revision: number; kvs: Map<string, string> }> {
+export async function readLocal(
+  endpoint: string,
+  prefix: string,
+): Promise<{ revision: number; kvs: Map<string, string> }> {
   const out = await etcdctlOk(endpoint, ['get', prefix, '--prefix', '--consistency=s', '-w', 'json'], 60_000);
-  const j = JSON.parse(out) as { header?: { revision?: number }; kvs?: Array<{ key: string; value?: string }> };
+  const j = JSON.parse(out) as {
+    header?: { revision?: number };
+    kvs?: Array<{ key: string; value?: string }>;
+  };
   const kvs = new Map<string, string>();
   for (const kv of j.kvs ?? []) {
-    kvs.set(Buffer.from(kv.key, 'base64').toString('utf8'), Buffer.from(kv.value ?? '', 'base64').toString('utf8'));
+    kvs.set(
+      Buffer.from(kv.key, 'base64').toString('utf8'),
+      Buffer.from(kv.value ?? '', 'base64').toString('utf8'),
+    );
   }
   return { revision: Number(j.header?.revision ?? 0), kvs };
 }

@@ -8,7 +8,12 @@ export interface HttpReply {
 /** One HTTP/1.1 request to 127.0.0.1 with a hard timeout; never keeps the socket alive. */
 export function httpRequest(
   url: string,
-  opts: { method?: string; body?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    method?: string;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -17,7 +22,9 @@ export function httpRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isHealthy } from './http';
 import { waitFor } from './poll';
-import { serverCommand, serverKind, type ServerKind } from './server-binary';
+import { type ServerKind, serverCommand, serverKind } from './server-binary';
 
 /** Every server process this test process started, so a crash of the test itself still kills them. */
 const live = new Set<ChildProcess>();
@@ -92,7 +92,9 @@ export class Member {
     const [cmd, ...lead] = serverCommand(this.kind);
     this.starts++;
     this.exitCode = undefined;
-    this.logFile ??= createWriteStream(join(this.spec.dataDir, '..', `${this.spec.name}.log`), { flags: 'a' });
+    this.logFile ??= createWriteStream(join(this.spec.dataDir, '..', `${this.spec.name}.log`), {
+      flags: 'a',
+    });
     this.logFile.write(`\n==== start #${this.starts}: ${cmd} ${[...lead, ...this.args()].join(' ')}\n`);
     const p = spawn(cmd!, [...lead, ...this.args()], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,7 +121,9 @@ export class Member {
       `${this.spec.name} (${this.clientUrl}) to be healthy`,
       async () => {
         if (!this.running) {
-          throw new Error(`${this.spec.name} exited with ${this.exitCode}; log tail:\n${this.logTail.slice(-2000)}`);
+          throw new Error(
+            `${this.spec.name} exited with ${this.exitCode}; log tail:\n${this.logTail.slice(-2000)}`,
+          );
         }
         return (await isHealthy(this.clientUrl)) ? true : undefined;
       },

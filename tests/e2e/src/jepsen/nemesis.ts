@@ -47,7 +47,9 @@ export class KillRestartNemesis {
       await this.pause(500 + this.rnd() * 1500);
       victim.start();
       this.log(`restart ${victim.spec.name}`);
-      await victim.waitHealthy(45_000).catch((e: Error) => this.log(`${victim.spec.name} unhealthy: ${e.message}`));
+      await victim
+        .waitHealthy(45_000)
+        .catch((e: Error) => this.log(`${victim.spec.name} unhealthy: ${e.message}`));
     }
   }
 

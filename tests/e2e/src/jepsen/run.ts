@@ -20,12 +20,22 @@ async function main(): Promise<number> {
   const c = await Cluster.start({ size: 3 });
   try {
     console.log(`jepsen: ${server}, 3 members, ${clients} clients, ${keys} keys, ${seconds} s, seed ${seed}`);
-    const r = await runRegisterWorkload(c, { durationMs: seconds * 1000, clients, keys, nemesis: true, seed });
+    const r = await runRegisterWorkload(c, {
+      durationMs: seconds * 1000,
+      clients,
+      keys,
+      nemesis: true,
+      seed,
+    });
     console.log(`ops: ${r.history.length} recorded ${JSON.stringify(r.counts)}`);
-    console.log(`nemesis: ${r.nemesis.length} events; kills: ${r.nemesis.filter((e) => e.what.startsWith('kill')).length}`);
+    console.log(
+      `nemesis: ${r.nemesis.length} events; kills: ${r.nemesis.filter((e) => e.what.startsWith('kill')).length}`,
+    );
     const t = Date.now();
     const check = checkRegisters(r.history, () => r.init, 50_000_000);
-    console.log(`checker: ${check.ok === true ? 'linearizable' : check.ok === false ? 'NOT linearizable' : 'unknown'}`);
+    console.log(
+      `checker: ${check.ok === true ? 'linearizable' : check.ok === false ? 'NOT linearizable' : 'unknown'}`,
+    );
     console.log(`  ${check.ops} ops checked, ${check.explored} steps, ${Date.now() - t} ms`);
     if (check.ok !== true) {
       console.log(`  ${check.reason}`);

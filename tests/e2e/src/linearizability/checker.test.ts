@@ -27,7 +27,10 @@ describe('register linearizability checker', () => {
   });
 
   it('lets a concurrent write take effect before or after a read', () => {
-    assert.equal(checkRegister([h(1, W('a'), 0, 10), h(2, R(null), 1, 2), h(2, R('a'), 3, 4)], null).ok, true);
+    assert.equal(
+      checkRegister([h(1, W('a'), 0, 10), h(2, R(null), 1, 2), h(2, R('a'), 3, 4)], null).ok,
+      true,
+    );
     assert.equal(checkRegister([h(1, W('a'), 0, 10), h(2, R('a'), 1, 2)], null).ok, true);
   });
 
@@ -39,7 +42,10 @@ describe('register linearizability checker', () => {
   it('treats an indeterminate write as possibly applied, at any later time', () => {
     assert.equal(checkRegister([h(1, W('b'), 0, Infinity), h(2, R('b'), 5, 6)], 'a').ok, true);
     assert.equal(checkRegister([h(1, W('b'), 0, Infinity), h(2, R('a'), 5, 6)], 'a').ok, true);
-    assert.equal(checkRegister([h(1, W('b'), 0, Infinity), h(2, R('b'), 5, 6), h(2, R('a'), 7, 8)], 'a').ok, false);
+    assert.equal(
+      checkRegister([h(1, W('b'), 0, Infinity), h(2, R('b'), 5, 6), h(2, R('a'), 7, 8)], 'a').ok,
+      false,
+    );
     // Not before it was called.
     assert.equal(checkRegister([h(2, R('b'), 0, 1), h(1, W('b'), 2, Infinity)], 'a').ok, false);
   });
@@ -59,7 +65,10 @@ describe('register linearizability checker', () => {
   });
 
   it('checks each key on its own', () => {
-    const r = checkRegisters([h(1, W('a'), 0, 1, 'x'), h(2, R(null), 0, 1, 'y'), h(2, R('a'), 2, 3, 'y')], () => null);
+    const r = checkRegisters(
+      [h(1, W('a'), 0, 1, 'x'), h(2, R(null), 0, 1, 'y'), h(2, R('a'), 2, 3, 'y')],
+      () => null,
+    );
     assert.equal(r.ok, false);
     assert.match(r.ok === false ? r.reason : '', /key y/);
   });
@@ -67,7 +76,7 @@ describe('register linearizability checker', () => {
   it('accepts thousands of ops from a simulated atomic register quickly', () => {
     // Four clients on one atomic register; each op takes effect at a random instant inside its interval.
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     type Pending = { p: number; op: RegisterOp; call: number; at: number; ret: number };
     const pending: Pending[] = [];
     for (let p = 0; p < 4; p++) {

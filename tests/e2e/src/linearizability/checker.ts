@@ -71,7 +71,14 @@ export function checkRegister(
   });
   // Equal times count as overlapping: calls sort before returns.
   events.sort((a, b) => a.time - b.time || (a.isCall === b.isCall ? 0 : a.isCall ? -1 : 1));
-  const head: Ev = { id: -1, isCall: false, time: -Infinity, match: undefined, prev: undefined, next: undefined };
+  const head: Ev = {
+    id: -1,
+    isCall: false,
+    time: -Infinity,
+    match: undefined,
+    prev: undefined,
+    next: undefined,
+  };
   let prev = head;
   for (const e of events) {
     prev.next = e;
