@@ -153,3 +153,40 @@ describe(`3-member cluster: a member far behind catches up by snapshot [${server
     t.diagnostic(`${follower.spec.name} caught up; its log ${snapLog}`);
   });
 });
+
+describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKind()}]`, { skip: skipReason() }, () => {
+  let c: Cluster;
+  let w: AckedWriter | undefined;
+  before(async () => {
+    c = await Cluster.start({ size: 3 });
+  });
+  after(async () => {
+    w?.close();
+    await c?.destroy();
+  });
+
+  it('every acknowledged write survives a whole-cluster crash', async (t) => {
+    w = new AckedWriter(c.clientUrls, 'crash/');
+    assert.equal(await w.writeMany(30, 4, 10_000), 30);
+    // Writers keep going while every member is killed: whatever was acknowledged must be durable.
+    let stop = false;
+    const writers = Array.from({ length: 8 }, async () => {
+      for (let i = 0; i < 5000 && !stop; i++) {
+        const [k, v] = w!.nextKey();
+        await w!.putOnce(k, v);
+      }
+    });
+    await waitFor('writes to be flowing', () => (w!.acked.size >= 80 ? true : undefined), 30_000, 20);
+    await Promise.all(c.members.map((m) => m.kill9()));
+    stop = true;
+    await Promise.all(writers);
+    t.diagnostic(`${w.acked.size} writes acknowledged, ${w.failures} failed, before and during the crash`);
+    for (const m of c.members) m.start();
+    await Promise.all(c.members.map((m) => m.waitHealthy(60_000)));
+    await assertAllMembersHold(c, w, 60_000);
+    // And the cluster takes writes again.
+    const after = new AckedWriter(c.clientUrls, 'crash/after-');
+    assert.equal(await after.writeMany(10, 2, 15_000), 10);
+    after.close();
+  });
+});
