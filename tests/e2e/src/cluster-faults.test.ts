@@ -154,7 +154,9 @@ describe(`3-member cluster: a member far behind catches up by snapshot [${server
   });
 });
 
-describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKind()}]`, {
+  skip: skipReason(),
+}, () => {
   let c: Cluster;
   let w: AckedWriter | undefined;
   before(async () => {

@@ -33,6 +33,8 @@ export class Member {
   readonly kind: ServerKind;
   proc: ChildProcess | undefined;
   exitCode: number | null | undefined;
+  /** The signal that ended the last run, if one did. */
+  exitSignal: NodeJS.Signals | null = null;
   private logTail = '';
   private logFile: WriteStream | undefined;
   starts = 0;
@@ -110,7 +112,10 @@ export class Member {
     p.stderr!.on('data', onData);
     p.on('exit', (code, signal) => {
       live.delete(p);
-      if (this.proc === p) this.exitCode = code ?? (signal ? -1 : null);
+      if (this.proc === p) {
+        this.exitCode = code ?? (signal ? -1 : null);
+        this.exitSignal = signal;
+      }
       this.logFile?.write(`\n==== exit code=${code} signal=${signal}\n`);
     });
   }
