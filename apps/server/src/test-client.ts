@@ -4,8 +4,11 @@ import { createClient, type etcdserverpb } from '@kv/api-proto';
 // Test support: a few etcd RPCs over gRPC with deadlines, as promises.
 function unary<Req, Res>(client: any, method: string, req: Req, timeoutMs: number): Promise<Res> {
   return new Promise((resolve, reject) => {
-    client[method](req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err: Error | null, res: Res) =>
-      err ? reject(err) : resolve(res),
+    client[method](
+      req,
+      new grpc.Metadata(),
+      { deadline: Date.now() + timeoutMs },
+      (err: Error | null, res: Res) => (err ? reject(err) : resolve(res)),
     );
   });
 }

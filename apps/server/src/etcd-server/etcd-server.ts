@@ -11,17 +11,17 @@ import {
   decodeMessage,
   type Entry,
   EntryType,
+  ErrProposalDropped,
   encodeMessage,
   encodeSnapshot,
-  ErrProposalDropped,
   type Message,
   MessageType,
-  type RawNode as RawNodeT,
   RawNode,
+  type RawNode as RawNodeT,
   type Snapshot,
   StateType,
 } from '@kv/raft';
-import { type ApplyResult, Applier, toEtcdError } from '../apply/applier.js';
+import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
@@ -31,8 +31,8 @@ import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
+import type { WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
 import { Transport } from '../transport/transport.js';
-import type { EtcdServerApi, WatchSink, WatchStream as ClientWatchStream } from '../server-api.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
@@ -40,13 +40,12 @@ import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
 import { serverMetrics } from './metrics.js';
-import { memberPaths, type MemberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
+import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { snapshotChunks } from './snapshot-stream.js';
-import { WatchAdapter } from './watch-adapter.js';
-import { AppliedWaiters, ProposalWaiters } from './wait.js';
-
 import { CLUSTER_VERSION, SERVER_VERSION } from './version.js';
+import { AppliedWaiters, ProposalWaiters } from './wait.js';
+import { WatchAdapter } from './watch-adapter.js';
 
 export { CLUSTER_VERSION, SERVER_VERSION };
 
@@ -225,7 +224,10 @@ export class EtcdServer implements EtcdServerApi {
     try {
       const walExists = Wal.exists(paths.walDir);
       if (!walExists && initial.localId === 0n) {
-        throw new ConfigError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`, 1);
+        throw new ConfigError(
+          `couldn't find local name "${cfg.name}" in the initial cluster configuration`,
+          1,
+        );
       }
       rs = await openRaftStorage(
         paths,
@@ -371,7 +373,10 @@ export class EtcdServer implements EtcdServerApi {
   private async receiveSnapshot(_from: bigint, bytes: Buffer, dir: string): Promise<void> {
     const m = decodeMessage(bytes);
     const index = m.snapshot?.metadata.index ?? 0;
-    renameSync(join(dir, 'db.dump'), join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`));
+    renameSync(
+      join(dir, 'db.dump'),
+      join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`),
+    );
     rmSync(dir, { recursive: true, force: true });
     this.log.info({ index }, 'received a snapshot from the leader');
     this.raftNode.step(m);
@@ -397,7 +402,10 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   private onLeaderChange(lead: bigint, role: StateType): void {
-    this.log.info({ leader: lead.toString(16), role: StateType[role], term: this.term }, 'raft leader changed');
+    this.log.info(
+      { leader: lead.toString(16), role: StateType[role], term: this.term },
+      'raft leader changed',
+    );
     this.metrics.leaderChanges.inc();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
     if (lead !== 0n) setImmediate(() => this.publish());
@@ -461,7 +469,7 @@ export class EtcdServer implements EtcdServerApi {
       case ConfChangeType.ConfChangeAddNode:
       case ConfChangeType.ConfChangeAddLearnerNode: {
         const existing = this.cluster.member(cc.nodeId);
-        if (existing && existing.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
+        if (existing?.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
           this.cluster.promote(cc.nodeId);
         } else if (ctx.member) {
           const m: Member = { ...ctx.member, isLearner: cc.type === ConfChangeType.ConfChangeAddLearnerNode };
@@ -548,7 +556,9 @@ export class EtcdServer implements EtcdServerApi {
     const cps = this.lessor.dueCheckpoints(1000);
     if (cps.length > 0) {
       this.propose({
-        leaseCheckpoint: { checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })) },
+        leaseCheckpoint: {
+          checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })),
+        },
       }).catch(() => {});
     }
   }
@@ -659,7 +669,9 @@ export class EtcdServer implements EtcdServerApi {
 
   // ---------------------------------------------------------------- KV
 
-  async range(req: Pb<etcdserverpb.RangeRequest.$Properties>): Promise<etcdserverpb.RangeResponse.$Properties> {
+  async range(
+    req: Pb<etcdserverpb.RangeRequest.$Properties>,
+  ): Promise<etcdserverpb.RangeResponse.$Properties> {
     if (!req.serializable) await this.linearizableRead();
     try {
       return rangeRespToPb(this.kv.range(rangeFromPb(req)), this.header());
@@ -674,7 +686,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ put: req });
   }
 
-  async deleteRange(req: etcdserverpb.DeleteRangeRequest.$Properties): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
+  async deleteRange(
+    req: etcdserverpb.DeleteRangeRequest.$Properties,
+  ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
     if (!req.key || req.key.length === 0) throw etcdError('EmptyKey');
     return this.proposeOk({ deleteRange: req });
   }
@@ -701,7 +715,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ txn: req });
   }
 
-  async compact(req: etcdserverpb.CompactionRequest.$Properties): Promise<etcdserverpb.CompactionResponse.$Properties> {
+  async compact(
+    req: etcdserverpb.CompactionRequest.$Properties,
+  ): Promise<etcdserverpb.CompactionResponse.$Properties> {
     const r = await this.propose({ compaction: req });
     if (r.err) throw r.err;
     if (req.physical && r.physical) await r.physical.catch(() => {});
@@ -719,7 +735,9 @@ export class EtcdServer implements EtcdServerApi {
 
   // ---------------------------------------------------------------- Lease
 
-  async leaseGrant(req: etcdserverpb.LeaseGrantRequest.$Properties): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
+  async leaseGrant(
+    req: etcdserverpb.LeaseGrantRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
     const ttl = toNumber(req.TTL);
     if (ttl > MAX_LEASE_TTL) throw etcdError('LeaseTTLTooLarge');
     let id = toInt64(req.ID);
@@ -728,7 +746,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ leaseGrant: { ID: toLong(id), TTL: ttl } });
   }
 
-  async leaseRevoke(req: etcdserverpb.LeaseRevokeRequest.$Properties): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
+  async leaseRevoke(
+    req: etcdserverpb.LeaseRevokeRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
     return this.proposeOk({ leaseRevoke: { ID: req.ID } });
   }
 
@@ -754,8 +774,7 @@ export class EtcdServer implements EtcdServerApi {
       if (this.isLeader) throw etcdError('LeaderChanged');
       const r = await this.transport.call(this.lead, method, body, Math.max(1, end - Date.now()));
       if (!r.error) return r.body;
-      const retry =
-        r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
+      const retry = r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
       if (!retry || Date.now() >= end) throw new EtcdError(r.error.code as never, r.error.message);
       await new Promise((res) => setTimeout(res, this.cfg.heartbeatIntervalMs));
     }
@@ -791,7 +810,9 @@ export class EtcdServer implements EtcdServerApi {
       const r = this.lessor.renew(id);
       if (r.checkpoint) {
         await this.proposeOk({
-          leaseCheckpoint: { checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }] },
+          leaseCheckpoint: {
+            checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }],
+          },
         });
       }
       return r.ttl;
@@ -875,7 +896,9 @@ export class EtcdServer implements EtcdServerApi {
     if (r.err) throw r.err;
   }
 
-  async memberAdd(req: etcdserverpb.MemberAddRequest.$Properties): Promise<etcdserverpb.MemberAddResponse.$Properties> {
+  async memberAdd(
+    req: etcdserverpb.MemberAddRequest.$Properties,
+  ): Promise<etcdserverpb.MemberAddResponse.$Properties> {
     const urls = req.peerURLs ?? [];
     if (urls.length === 0) throw etcdError('MemberBadURLs');
     const m = newMember('', urls, this.cfg.initialClusterToken, Math.floor(Date.now() / 1000));
@@ -889,14 +912,18 @@ export class EtcdServer implements EtcdServerApi {
     return { ...(await this.memberList()), member: this.memberPb(m) };
   }
 
-  async memberRemove(req: etcdserverpb.MemberRemoveRequest.$Properties): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
+  async memberRemove(
+    req: etcdserverpb.MemberRemoveRequest.$Properties,
+  ): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validateRemove(id));
     await this.proposeMemberChange(ConfChangeType.ConfChangeRemoveNode, id, undefined);
     return this.memberList();
   }
 
-  async memberUpdate(req: etcdserverpb.MemberUpdateRequest.$Properties): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
+  async memberUpdate(
+    req: etcdserverpb.MemberUpdateRequest.$Properties,
+  ): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
     const id = toUint64(req.ID);
     const urls = req.peerURLs ?? [];
     wrapMembership(() => this.cluster.validateUpdate(id, urls));
@@ -905,7 +932,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.memberList();
   }
 
-  async memberPromote(req: etcdserverpb.MemberPromoteRequest.$Properties): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
+  async memberPromote(
+    req: etcdserverpb.MemberPromoteRequest.$Properties,
+  ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validatePromote(id));
     if (this.isLeader) {
@@ -939,7 +968,9 @@ export class EtcdServer implements EtcdServerApi {
     };
   }
 
-  async hashKV(req: etcdserverpb.HashKVRequest.$Properties): Promise<etcdserverpb.HashKVResponse.$Properties> {
+  async hashKV(
+    req: etcdserverpb.HashKVRequest.$Properties,
+  ): Promise<etcdserverpb.HashKVResponse.$Properties> {
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
       return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
@@ -965,7 +996,9 @@ export class EtcdServer implements EtcdServerApi {
     return { header: this.header() };
   }
 
-  async moveLeader(req: etcdserverpb.MoveLeaderRequest.$Properties): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
+  async moveLeader(
+    req: etcdserverpb.MoveLeaderRequest.$Properties,
+  ): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
     const target = toUint64(req.targetID);
     if (!this.isLeader) throw etcdError('NotLeader');
     const m = this.cluster.member(target);
@@ -1033,7 +1066,8 @@ function checkPut(p: etcdserverpb.PutRequest.$Properties): void {
 function checkTxn(t: etcdserverpb.TxnRequest.$Properties): void {
   for (const c of t.compare ?? []) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
   for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
-    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0)) throw etcdError('EmptyKey');
+    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0))
+      throw etcdError('EmptyKey');
     if (op.requestPut) checkPut(op.requestPut);
     if (op.requestDeleteRange && (!op.requestDeleteRange.key || op.requestDeleteRange.key.length === 0)) {
       throw etcdError('EmptyKey');

@@ -4,7 +4,11 @@ import { kvToPb } from '../apply/pb-convert.js';
 import type { WatchCreate, WatchSink, WatchStream } from '../server-api.js';
 
 function eventToPb(e: Event): mvccpb.IEvent {
-  return { type: e.type === 'PUT' ? 0 : 1, kv: kvToPb(e.kv), prevKv: e.prevKv ? kvToPb(e.prevKv) : undefined };
+  return {
+    type: e.type === 'PUT' ? 0 : 1,
+    kv: kvToPb(e.kv),
+    prevKv: e.prevKv ? kvToPb(e.prevKv) : undefined,
+  };
 }
 
 /**

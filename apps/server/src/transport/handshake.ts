@@ -39,7 +39,8 @@ export function checkHello(h: Hello, localId: bigint, clusterId: bigint, isRemov
   if (h.clusterId !== clusterId) {
     return `cluster ID mismatch: local cluster ${clusterId.toString(16)}, remote ${h.clusterId.toString(16)}`;
   }
-  if (h.to !== localId) return `member ID mismatch: this is ${localId.toString(16)}, not ${h.to.toString(16)}`;
+  if (h.to !== localId)
+    return `member ID mismatch: this is ${localId.toString(16)}, not ${h.to.toString(16)}`;
   if (isRemoved(h.from)) return `member ${h.from.toString(16)} was removed from the cluster`;
   return undefined;
 }

@@ -1,2 +1,2 @@
-export { type SnapshotFile } from './snapshot-stream.js';
+export type { SnapshotFile } from './snapshot-stream.js';
 export { Transport, type TransportHandlers, type TransportOptions } from './transport.js';

@@ -139,7 +139,9 @@ export class Transport {
       });
       try {
         const closed = new Promise<never>((_, rej) =>
-          socket.once('close', () => rej(new Error('snapshot connection closed before the receiver was done'))),
+          socket.once('close', () =>
+            rej(new Error('snapshot connection closed before the receiver was done')),
+          ),
         );
         closed.catch(() => {});
         await Promise.race([streamSnapshot(socket, message, files), closed]);
@@ -250,7 +252,8 @@ export class Transport {
         )
       : Promise.resolve<RpcResult>({ error: { code: 12, message: `unknown peer method ${req.method}` } });
     run.then((result) => {
-      if (!socket.destroyed) socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
+      if (!socket.destroyed)
+        socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
     });
   }
 
