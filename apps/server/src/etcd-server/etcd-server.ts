@@ -32,6 +32,7 @@ import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cl
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
 import type { WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
+import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
@@ -174,6 +175,7 @@ export class EtcdServer implements EtcdServerApi {
         },
         isRemoved: (id) => this.cluster.isRemoved(id),
         onRpc: (_from, method, body) => this.serveForwarded(method, body),
+        clusterInfo: () => JSON.stringify(this.cluster.toJson()),
       },
     );
     this.raftNode = new RaftNode(
@@ -219,6 +221,7 @@ export class EtcdServer implements EtcdServerApi {
       cfg.name,
     );
     const backend = await Backend.open(paths.dbDir);
+    let joining: RaftCluster | undefined;
     const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
     let rs: RaftStorage;
     try {
@@ -229,9 +232,18 @@ export class EtcdServer implements EtcdServerApi {
           1,
         );
       }
+      let ids = { nodeId: initial.localId, clusterId: initial.clusterId };
+      if (!walExists && cfg.initialClusterState === 'existing') {
+        joining = await fetchExistingCluster(cfg, initial);
+        ids = { nodeId: joining.localId, clusterId: joining.clusterId };
+        log.info(
+          { member: ids.nodeId.toString(16), cluster: ids.clusterId.toString(16) },
+          'joining an existing cluster',
+        );
+      }
       rs = await openRaftStorage(
         paths,
-        { nodeId: initial.localId, clusterId: initial.clusterId },
+        ids,
         cfg.maxSnapshots,
         opts.walSegmentBytes,
         (sec) => metricsRef.current?.walFsync.observe(sec),
@@ -244,6 +256,7 @@ export class EtcdServer implements EtcdServerApi {
     const saved = membersNs.get(MEMBERS_KEY);
     const cluster = new RaftCluster(rs.clusterId, rs.nodeId);
     if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
+    else if (joining) cluster.restore(joining.toJson());
     else for (const m of initial.members.values()) cluster.members.set(m.id, m);
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
     metricsRef.current = s.metrics;
@@ -1043,6 +1056,41 @@ export class EtcdServer implements EtcdServerApi {
     })();
     return this.closing;
   }
+}
+
+/**
+ * A new member of a running cluster (--initial-cluster-state existing) learns its ID and the cluster's from
+ * the members it was told about, as etcd does: it must be there already (added with MemberAdd).
+ */
+async function fetchExistingCluster(cfg: EtcdConfig, initial: RaftCluster): Promise<RaftCluster> {
+  const own = new Set(cfg.initialAdvertisePeerUrls);
+  const urls = [...initial.members.values()].flatMap((m) => m.peerUrls).filter((u) => !own.has(u));
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      const json = JSON.parse(await fetchClusterInfo(url, 2000)) as ClusterJson;
+      const c = new RaftCluster(0n, 0n);
+      c.restore(json);
+      const want = [...cfg.initialAdvertisePeerUrls].sort().join(',');
+      const me = [...c.members.values()].find((m) => [...m.peerUrls].sort().join(',') === want);
+      if (!me) {
+        throw new ConfigError(
+          `error validating peerURLs: member with peer URLs ${want} is not in the existing cluster (add it with MemberAdd first)`,
+          1,
+        );
+      }
+      const out = new RaftCluster(c.clusterId, me.id);
+      out.restore(json);
+      return out;
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      errors.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(
+    `cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (${errors.join('; ')})`,
+    1,
+  );
 }
 
 function wrapMembership(fn: () => void): void {

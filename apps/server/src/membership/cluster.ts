@@ -32,7 +32,7 @@ export class RaftCluster {
 
   constructor(
     public clusterId: bigint,
-    readonly localId: bigint,
+    public localId: bigint,
   ) {}
 
   /** The initial cluster from --initial-cluster (name -> peer URLs). */

@@ -2,7 +2,9 @@
 // any raft message crosses, so a misconfigured member cannot disturb a cluster it does not belong to.
 export const PROTOCOL_VERSION = 1;
 
-export type ConnectionKind = 'stream' | 'snapshot';
+/** stream: raft messages; snapshot: one snapshot transfer; info: a joining member asks for the members. */
+export type ConnectionKind = 'stream' | 'snapshot' | 'info';
+const KINDS: ConnectionKind[] = ['stream', 'snapshot', 'info'];
 
 export interface Hello {
   version: number;
@@ -18,7 +20,7 @@ export function encodeHello(h: Hello): Buffer {
   b.writeBigUInt64LE(h.clusterId, 2);
   b.writeBigUInt64LE(h.from, 10);
   b.writeBigUInt64LE(h.to, 18);
-  b.writeUInt8(h.kind === 'stream' ? 0 : 1, 26);
+  b.writeUInt8(KINDS.indexOf(h.kind), 26);
   return b;
 }
 
@@ -29,7 +31,7 @@ export function decodeHello(b: Buffer): Hello {
     clusterId: b.readBigUInt64LE(2),
     from: b.readBigUInt64LE(10),
     to: b.readBigUInt64LE(18),
-    kind: b.readUInt8(26) === 0 ? 'stream' : 'snapshot',
+    kind: KINDS[b.readUInt8(26)] ?? 'stream',
   };
 }
 

@@ -19,6 +19,8 @@ export interface TransportHandlers {
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
   isRemoved(id: bigint): boolean;
+  /** The members as JSON, for a member joining the cluster ('info' connections). */
+  clusterInfo?(): string;
   /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
   onRpc?(from: bigint, method: string, body: Buffer): Promise<RpcResult>;
 }
@@ -198,6 +200,12 @@ export class Transport {
           try {
             if (f.type !== FrameType.Hello) throw new Error('expected a hello frame');
             hello = decodeHello(f.body);
+            if (hello.kind === 'info') {
+              const info = this.handlers.clusterInfo?.() ?? '';
+              socket.end(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.from(info, 'utf8'))));
+              socket.removeAllListeners('data');
+              return;
+            }
             reason = checkHello(hello, this.opts.localId, this.clusterId, this.handlers.isRemoved);
           } catch (err) {
             reason = (err as Error).message;
