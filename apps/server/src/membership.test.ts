@@ -15,7 +15,11 @@ test('MemberAdd, then the new member joins with --initial-cluster-state existing
   const ports = await freePorts(6);
   const initial = ['n1', 'n2'].map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
   const members: MemberProcess[] = [0, 1].map((i) =>
-    spawnEtcd([...memberArgs(`n${i + 1}`, ports[2 * i]!, ports[2 * i + 1]!, initial), ...TIMING], ports[2 * i]!, dir),
+    spawnEtcd(
+      [...memberArgs(`n${i + 1}`, ports[2 * i]!, ports[2 * i + 1]!, initial), ...TIMING],
+      ports[2 * i]!,
+      dir,
+    ),
   );
   const c1 = new TestClient(`127.0.0.1:${ports[0]}`);
   let c3: TestClient | undefined;
@@ -28,7 +32,12 @@ test('MemberAdd, then the new member joins with --initial-cluster-state existing
     assert.equal(added.members.length, 3);
     const joinCluster = `${initial},n3=${peer3}`;
     const m3 = spawnEtcd(
-      [...memberArgs('n3', ports[4]!, ports[5]!, joinCluster), '--initial-cluster-state', 'existing', ...TIMING],
+      [
+        ...memberArgs('n3', ports[4]!, ports[5]!, joinCluster),
+        '--initial-cluster-state',
+        'existing',
+        ...TIMING,
+      ],
       ports[4]!,
       dir,
     );

@@ -96,6 +96,7 @@ export class EtcdServer implements EtcdServerApi {
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private compactor: AutoCompactor | undefined;
+  private readonly watchAdapters = new Set<WatchAdapter>();
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -241,12 +242,8 @@ export class EtcdServer implements EtcdServerApi {
           'joining an existing cluster',
         );
       }
-      rs = await openRaftStorage(
-        paths,
-        ids,
-        cfg.maxSnapshots,
-        opts.walSegmentBytes,
-        (sec) => metricsRef.current?.walFsync.observe(sec),
+      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec) =>
+        metricsRef.current?.walFsync.observe(sec),
       );
     } catch (err) {
       await backend.close();
@@ -405,6 +402,7 @@ export class EtcdServer implements EtcdServerApi {
     loadBackendDump(backend, dump);
     rmSync(dump, { force: true });
     await this.openStore(backend);
+    for (const a of this.watchAdapters) a.rebind(this.kv.newWatchStream());
     const saved = this.membersNs.get(MEMBERS_KEY);
     if (saved) this.cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
     for (const m of this.cluster.members.values()) this.transport.addPeer(m.id, m.peerUrls);
@@ -738,12 +736,16 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   watchStream(sink: WatchSink): ClientWatchStream {
-    return new WatchAdapter(
+    const a = new WatchAdapter(
       this.kv.newWatchStream(),
       sink,
       (rev) => this.header(rev),
       this.cfg.watchProgressNotifyIntervalMs,
+      () => this.kv.rev,
+      (closed) => this.watchAdapters.delete(closed),
     );
+    this.watchAdapters.add(a);
+    return a;
   }
 
   // ---------------------------------------------------------------- Lease
