@@ -66,7 +66,7 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
     return 1;
   }
   log.info(
-    { name: cfg.name, data: cfg.dataDir, clients: cfg.advertiseClientUrls },
+    { data: cfg.dataDir, clients: cfg.advertiseClientUrls },
     'ready to serve client requests',
   );
   return new Promise<number>((resolve) => {

@@ -97,6 +97,8 @@ export class EtcdServer implements EtcdServerApi {
   private readonly timers: NodeJS.Timeout[] = [];
   private compactor: AutoCompactor | undefined;
   private readonly watchAdapters = new Set<WatchAdapter>();
+  private sizeSample = 0;
+  private sizeSampledAt = 0;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -588,7 +590,7 @@ export class EtcdServer implements EtcdServerApi {
         if (r.err) this.published = false;
         else {
           this.publishedDone = true;
-          this.log.info({ name: this.cfg.name }, 'published local member to cluster through raft');
+          this.log.info({ clientUrls: this.cfg.advertiseClientUrls }, 'published local member to cluster through raft');
         }
       },
       () => (this.published = false),
@@ -666,7 +668,13 @@ export class EtcdServer implements EtcdServerApi {
   private checkQuota(): void {
     if (this.alarms.noSpace) throw etcdError('NoSpace');
     const quota = this.cfg.quotaBackendBytes > 0 ? this.cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES;
-    if (this.backend.approximateSize() > quota) {
+    // RocksDB's size estimate is a native call: sample it at most every 100 ms.
+    const now = Date.now();
+    if (now - this.sizeSampledAt > 100) {
+      this.sizeSampledAt = now;
+      this.sizeSample = this.backend.approximateSize();
+    }
+    if (this.sizeSample > quota) {
       this.propose({
         alarm: {
           action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
