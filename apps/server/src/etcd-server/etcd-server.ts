@@ -590,7 +590,10 @@ export class EtcdServer implements EtcdServerApi {
         if (r.err) this.published = false;
         else {
           this.publishedDone = true;
-          this.log.info({ clientUrls: this.cfg.advertiseClientUrls }, 'published local member to cluster through raft');
+          this.log.info(
+            { clientUrls: this.cfg.advertiseClientUrls },
+            'published local member to cluster through raft',
+          );
         }
       },
       () => (this.published = false),
