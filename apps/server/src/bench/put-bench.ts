@@ -3,7 +3,7 @@
 //   node dist/bench/put-bench.js [modes...]   modes: grpcjs h2 h2-cluster h2-core etcd  (default: all)
 //   env: BENCH_SECONDS (10), BENCH_CONNS (8), BENCH_STREAMS (32) -> 256 concurrent calls, BENCH_WORKERS (2),
 //        BENCH_GEN=h2load|node
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -97,7 +97,11 @@ async function startEtcd(dir: string): Promise<{ port: number; child: ChildProce
   throw new Error('etcd did not become healthy');
 }
 
-function runLoad(port: number, bodyFile: string, h2load: boolean): { rps: number; ok: number; failed: number } {
+function runLoad(
+  port: number,
+  bodyFile: string,
+  h2load: boolean,
+): { rps: number; ok: number; failed: number } {
   const url = `http://127.0.0.1:${port}/etcdserverpb.KV/Put`;
   if (h2load) {
     const out = execFileSync(
@@ -143,7 +147,9 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const modes = process.argv.slice(2).length ? process.argv.slice(2) : ['grpcjs', 'h2', 'h2-cluster', 'h2-core', 'etcd'];
+  const modes = process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : ['grpcjs', 'h2', 'h2-cluster', 'h2-core', 'etcd'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-put-bench-'));
   const bodyFile = path.join(dir, 'put.bin');
   fs.writeFileSync(bodyFile, putBody());
@@ -157,7 +163,9 @@ async function main(): Promise<void> {
       const srv = mode === 'etcd' ? await startEtcd(dir) : await startOurs(mode);
       try {
         const r = runLoad(srv.port, bodyFile, h2load);
-        console.log(`${mode.padEnd(12)} ${String(r.rps).padStart(8)} req/s   (ok ${r.ok}, failed ${r.failed})`);
+        console.log(
+          `${mode.padEnd(12)} ${String(r.rps).padStart(8)} req/s   (ok ${r.ok}, failed ${r.failed})`,
+        );
       } finally {
         await stop(srv.child);
       }

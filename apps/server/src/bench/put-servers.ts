@@ -90,10 +90,14 @@ async function main(): Promise<void> {
       } as any,
       { Put: (_call: any, cb: any) => cb(null, response) },
     );
-    server.bindAsync(`127.0.0.1:${process.argv[3] ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
-      if (err) throw err;
-      ready(port);
-    });
+    server.bindAsync(
+      `127.0.0.1:${process.argv[3] ?? 0}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, port) => {
+        if (err) throw err;
+        ready(port);
+      },
+    );
     return;
   }
   if (mode === 'h2') {

@@ -97,7 +97,9 @@ describe('gRPC on node:http2', () => {
     g.addStream(def('/t.S/StreamFail', true, true), (call: ServerStream<Buffer, Buffer>) => {
       call.onmessage = () => {
         call.write(Buffer.from('one'));
-        call.end(new EtcdError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'));
+        call.end(
+          new EtcdError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'),
+        );
       };
     });
     h1 = http.createServer((_req, res) => res.end('{"health":"true"}'));
@@ -190,11 +192,15 @@ describe('gRPC on node:http2', () => {
   });
 
   it('enforces grpc-timeout and tells the handler the client is gone', async () => {
-    await assert.rejects(unary('Slow', Buffer.from('x'), { deadline: Date.now() + 150 }), (e: grpc.ServiceError) => {
-      assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
-      return true;
-    });
-    for (let i = 0; i < 50 && !cancelledCalls.includes('slow'); i++) await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(
+      unary('Slow', Buffer.from('x'), { deadline: Date.now() + 150 }),
+      (e: grpc.ServiceError) => {
+        assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+        return true;
+      },
+    );
+    for (let i = 0; i < 50 && !cancelledCalls.includes('slow'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.ok(cancelledCalls.includes('slow'));
   });
 
@@ -243,7 +249,8 @@ describe('gRPC on node:http2', () => {
       });
     });
     call.cancel();
-    for (let i = 0; i < 50 && !cancelledCalls.includes('ticks'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !cancelledCalls.includes('ticks'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.ok(cancelledCalls.includes('ticks'));
   });
 
