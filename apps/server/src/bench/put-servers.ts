@@ -136,6 +136,41 @@ async function main(): Promise<void> {
     process.send!('up');
     return;
   }
+  if (mode === 'member') {
+    // A real single-member server (raft, WAL fsync, RocksDB) behind the front end, in one process.
+    const { setClientFrontEnd, startEtcd } = await import('../embed.js');
+    const { serveClients } = await import('../frontend/serve.js');
+    const { silentLogger } = await import('../etcd-server/logger.js');
+    const fs = await import('node:fs');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-bench-member-'));
+    const [client, peer] = [await freePort(), await freePort()];
+    let ports: number[] = [];
+    setClientFrontEnd(async (server, cfg) => {
+      const stop = await serveClients(server, cfg);
+      ports = stop.ports;
+      return stop;
+    });
+    const e = await startEtcd(
+      {
+        name: 'bench',
+        dataDir: path.join(dir, 'bench.etcd'),
+        listenClientUrls: [`http://127.0.0.1:${client}`],
+        advertiseClientUrls: [`http://127.0.0.1:${client}`],
+        listenPeerUrls: [`http://127.0.0.1:${peer}`],
+        initialAdvertisePeerUrls: [`http://127.0.0.1:${peer}`],
+      } as any,
+      { logger: silentLogger() },
+    );
+    await (e.server as any).ready();
+    process.on('SIGTERM', () => {
+      e.close().finally(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+    ready(ports[0]!);
+    return;
+  }
   throw new Error(`unknown mode ${mode}`);
 }
 
