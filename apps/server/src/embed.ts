@@ -1,5 +1,6 @@
-import { type EtcdConfig, completeConfig, verifyConfig } from './config/config.js';
+import { completeConfig, type EtcdConfig, verifyConfig } from './config/config.js';
 import { EtcdServer, type EtcdServerOptions } from './etcd-server/etcd-server.js';
+import { serveClients } from './serve-clients.js';
 
 /** A running member embedded in this process. */
 export interface Etcd {
@@ -9,22 +10,12 @@ export interface Etcd {
 }
 
 export interface StartOptions extends EtcdServerOptions {
-  /**
-   * Starts the client front end (gRPC + JSON gateway) on the listen client URLs. Set by bin/etcd; the front
-   * end module registers itself through `setClientFrontEnd`.
-   */
+  /** Serve the client API (gRPC + JSON gateway) on the listen client URLs (default true). */
   serveClients?: boolean;
 }
 
 /** Serves clients for a started server; returns a function that stops serving. */
 export type ClientFrontEnd = (server: EtcdServer, cfg: EtcdConfig) => Promise<() => Promise<void>>;
-
-let frontEnd: ClientFrontEnd | undefined;
-
-/** Plugs the client front end in (kept apart so the core runs and tests without it). */
-export function setClientFrontEnd(fe: ClientFrontEnd): void {
-  frontEnd = fe;
-}
 
 /** Starts a member in this process with etcd's defaults for anything not given. */
 export async function startEtcd(config: Partial<EtcdConfig> = {}, opts: StartOptions = {}): Promise<Etcd> {
@@ -32,9 +23,9 @@ export async function startEtcd(config: Partial<EtcdConfig> = {}, opts: StartOpt
   verifyConfig(cfg);
   const server = await EtcdServer.start(cfg, opts);
   let stopServing: (() => Promise<void>) | undefined;
-  if (opts.serveClients !== false && frontEnd) {
+  if (opts.serveClients !== false) {
     try {
-      stopServing = await frontEnd(server, cfg);
+      stopServing = await serveClients(server, cfg);
     } catch (err) {
       await server.close();
       throw err;

@@ -5,12 +5,13 @@ import {
   gatewayErrorJson,
   gatewayResponseJson,
   gatewayStreamChunk,
+  gatewayStreamErrorChunk,
   httpStatusFromGrpcCode,
   parseGatewayRequest,
 } from './gateway.js';
 import { etcd34Exchanges } from './gateway.test-fixtures.js';
 import { gatewayRoutes } from './gateway-routes.js';
-import { KV, Lease, toBigInt, toNumber, Watch } from './index.js';
+import { etcdErrorName, etcdErrors, KV, Lease, toBigInt, toNumber, Watch } from './index.js';
 import { messageFromJson, messageToJson } from './json-mapping.js';
 
 const errorOf = (response: string) =>
@@ -45,6 +46,9 @@ test('recorded etcd 3.4 errors: request decoding errors match exactly, server er
     if (ex.status === 200) continue;
     const { message, code } = errorOf(ex.response);
     if (message.startsWith('etcdserver:')) {
+      // The recorded server errors are in our table of etcd errors with the same status code.
+      const known = etcdErrors[etcdErrorName(message)!];
+      assert.equal(known?.code, code, message);
       assert.equal(gatewayErrorJson(code, message), ex.response);
       assert.equal(httpStatusFromGrpcCode(code), ex.status);
       continue;
@@ -169,6 +173,13 @@ test('invalid JSON and wrong JSON types give Go-style errors with code 3', () =>
     ['{"key":[300]}', 'json: cannot unmarshal number 300 into Go value of type uint8'],
     ['"str"', 'json: cannot unmarshal string into Go value of type map[string]json.RawMessage'],
     ['{"compare":{}}', 'json: cannot unmarshal object into Go value of type []json.RawMessage', '/v3/kv/txn'],
+    // jsonpb reports the first bad field in declaration order, oneof members last.
+    ['{"limit":true,"key":5}', 'json: cannot unmarshal number into Go value of type []uint8'],
+    [
+      '{"compare":[{"key":"YQ==","target":"VALUE","value":"!!","range_end":5}]}',
+      'json: cannot unmarshal number into Go value of type []uint8',
+      '/v3/kv/txn',
+    ],
   ];
   for (const [body, message, path] of cases) {
     assert.throws(
@@ -206,6 +217,17 @@ test('invalid base64 names the offending byte like Go', () => {
     .requests[0] as any;
   assert.equal(Buffer.from(ok.key).toString(), 'foobar');
   assert.equal(Buffer.from(ok.value).toString(), 'f');
+});
+
+test('stream errors end the stream in grpc-gateway v1 StreamError shape', () => {
+  assert.equal(
+    gatewayStreamErrorChunk(11, 'etcdserver: mvcc: required revision has been compacted'),
+    '{"error":{"grpc_code":11,"http_code":400,"message":"etcdserver: mvcc: required revision has been compacted","http_status":"Bad Request"}}',
+  );
+  assert.equal(
+    gatewayStreamErrorChunk(14, 'etcdserver: no leader'),
+    '{"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}}',
+  );
 });
 
 test('unknown paths answer 404, other HTTP methods 405, as plain text', () => {

@@ -3,29 +3,9 @@
 
 import { gatewayRoutes } from './gateway-routes.js';
 import { goQuote, type JsonNode, JsonSyntaxError, parseJsonValues } from './go-json.js';
+import { GrpcCode } from './grpc-code.js';
 import { JsonMappingError, messageFromJsonNode, messageToJson } from './json-mapping.js';
 import type { AnyMethod, Method } from './method.js';
-
-/** gRPC status codes used here (numeric values are gRPC's). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
 
 const HTTP_STATUS: readonly number[] = [
   200, 408, 500, 400, 504, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401,
@@ -47,10 +27,19 @@ export function gatewayStreamChunk(method: AnyMethod, message: object): string {
   return `{"result":${messageToJson(method.responseType, message)}}\n`;
 }
 
-/** An error after a streaming response has started, in grpc-gateway v1's stream error shape. */
+/**
+ * The last chunk of a stream that ends in an error, in the shape of grpc-gateway v1.11 (etcd 3.4): a
+ * StreamError message with no delimiter after it. Send HTTP status `httpStatusFromGrpcCode(code)` if no
+ * chunk was written yet.
+ */
 export function gatewayStreamErrorChunk(code: number, message: string): string {
   const status = httpStatusFromGrpcCode(code);
-  return `{"error":{"grpc_code":${code},"http_code":${status},"message":${JSON.stringify(message)},"http_status":${JSON.stringify(HTTP_TEXT[status] ?? '')}}}\n`;
+  const parts = [];
+  if (code !== 0) parts.push(`"grpc_code":${code}`);
+  parts.push(`"http_code":${status}`);
+  if (message) parts.push(`"message":${goQuote(message)}`);
+  parts.push(`"http_status":${goQuote(HTTP_TEXT[status] ?? '')}`);
+  return `{"error":{${parts.join(',')}}}`;
 }
 
 const HTTP_TEXT: Record<number, string> = {

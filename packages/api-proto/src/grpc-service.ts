@@ -21,7 +21,8 @@ export type ServiceImplementation<S extends ServiceName> = {
   [K in keyof (typeof services)[S]]: Handler<(typeof services)[S][K]>;
 };
 
-export type Implementations = { [S in ServiceName]?: ServiceImplementation<S> };
+/** Implementations to mount; a method left out answers UNIMPLEMENTED (grpc-js default handler). */
+export type Implementations = { [S in ServiceName]?: Partial<ServiceImplementation<S>> };
 
 function toDefinition(methods: Record<string, AnyMethod>): grpc.ServiceDefinition {
   const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};

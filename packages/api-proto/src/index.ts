@@ -1,11 +1,11 @@
 // @kv/api-proto: etcd v3 wire definitions: generated message classes, the RPC method table, grpc-js service
 // definitions, 64-bit conversions and the grpc-gateway JSON mapping.
+import './bigint-wire.js';
 
 export {
   findGatewayMethod,
   type GatewayCall,
   GatewayError,
-  GrpcCode,
   gatewayErrorJson,
   gatewayResponseJson,
   gatewayStreamChunk,
@@ -26,6 +26,8 @@ export {
   services,
   Watch,
 } from './generated/methods.js';
+export { GrpcCode } from './grpc-code.js';
+export { FrameReader, frameMessage, GrpcFrameError } from './grpc-frame.js';
 export {
   addServices,
   type ClientMethod,
@@ -42,3 +44,4 @@ export { type Int64Like, int64String, Long, toBigInt, toInt64, toLong, toNumber,
 export { JsonMappingError, messageFromJson, messageToJson } from './json-mapping.js';
 export type { AnyMethod, MessageType, Method } from './method.js';
 export { allMethods, methodByPath } from './method-table.js';
+export { type EtcdErrorName, etcdErrorName, etcdErrors } from './rpc-errors.js';

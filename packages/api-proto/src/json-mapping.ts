@@ -32,6 +32,8 @@ interface EnumInfo {
 
 interface FieldInfo {
   name: string;
+  /** protoc's json_name (lowerCamel), the other spelling a request may use. */
+  jsonName: string;
   prop: string;
   kind: Kind;
   repeated: boolean;
@@ -43,7 +45,8 @@ interface FieldInfo {
 interface MessageInfo {
   cls: new () => any;
   fields: FieldInfo[];
-  byJsonKey: Map<string, FieldInfo>;
+  /** Fields in the order jsonpb consumes them: plain fields as declared, then oneof members. */
+  readOrder: FieldInfo[];
 }
 
 const KINDS: Record<string, Kind> = {
@@ -120,6 +123,7 @@ function messageInfo(fullName: string): MessageInfo {
     if (!kind) throw new Error(`unsupported field type ${f.type} in ${fullName}`);
     return {
       name: f.name,
+      jsonName: lowerCamel(f.name),
       prop: protobuf.util.camelCase(f.name),
       kind,
       repeated: f.repeated,
@@ -128,12 +132,8 @@ function messageInfo(fullName: string): MessageInfo {
       messageName: resolved instanceof protobuf.Type ? resolved.fullName : undefined,
     };
   });
-  const byJsonKey = new Map<string, FieldInfo>();
-  for (const f of fields) {
-    byJsonKey.set(f.name, f);
-    byJsonKey.set(lowerCamel(f.name), f);
-  }
-  info = { cls: generatedClass(fullName), fields, byJsonKey };
+  const readOrder = [...fields.filter((f) => !f.oneof), ...fields.filter((f) => f.oneof)];
+  info = { cls: generatedClass(fullName), fields, readOrder };
   infos.set(fullName, info);
   return info;
 }
@@ -233,9 +233,11 @@ function readMessage(info: MessageInfo, node: JsonNode): any {
   const msg = new info.cls();
   if (node.kind === 'null') return msg;
   if (node.kind !== 'object') throw typeError(node, 'map[string]json.RawMessage');
-  for (const [key, value] of node.entries) {
-    const f = info.byJsonKey.get(key);
-    if (!f || value.kind === 'null') continue;
+  // Like jsonpb: walk the message's fields (so errors come in field order), prefer the lowerCamel spelling
+  // when a body has both, and ignore keys that name no field.
+  for (const f of info.readOrder) {
+    const value = node.entries.get(f.jsonName) ?? node.entries.get(f.name);
+    if (value === undefined || value.kind === 'null') continue;
     if (f.repeated) {
       if (value.kind !== 'array') throw typeError(value, '[]json.RawMessage');
       msg[f.prop] = value.items.map((item) => readScalar(f, item));

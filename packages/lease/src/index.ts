@@ -1,6 +1,7 @@
 // @kv/lease: TTL leases as etcd has them, driven by a server's apply loop.
 export { LeaseExistsError, LeaseNotFoundError, LeaseTTLTooLargeError, NotPrimaryError } from './errors.js';
 export { LeaseIdGenerator } from './id-generator.js';
+export { LeaseLoop, type LeaseLoopOptions } from './lease-loop.js';
 export {
   type GrantResult,
   type LeaseCheckpoint,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LeaseExistsError, LeaseNotFoundError, LeaseTTLTooLargeError, NotPrimaryError } from './errors.js';
+import { LeaseIdGenerator } from './id-generator.js';
 import { type LeaseCheckpoint, Lessor, type LessorOptions, MAX_LEASE_TTL } from './lessor.js';
 import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord, type LeaseRecordChange } from './record.js';
 
@@ -43,8 +44,10 @@ test('grant: minimum TTL, duplicates, too large, id 0', () => {
   );
   assert.equal(l.grant(3n, MAX_LEASE_TTL).ttl, MAX_LEASE_TTL);
   assert.throws(() => l.grant(0n, 10), LeaseNotFoundError);
+  assert.throws(() => l.grant(4n, Number.NaN), RangeError);
+  assert.equal(l.grant(4n, -5).ttl, 2);
   assert.throws(() => l.grant(1n, 10), { message: 'etcdserver: lease already exists' });
-  assert.equal(l.size, 3);
+  assert.equal(l.size, 4);
   assert.deepEqual(l.lookup(2n), { id: 2n, ttl: 60, remainingTTL: 0 });
   assert.equal(l.lookup(9n), undefined);
 });
@@ -337,4 +340,73 @@ test('promote spreads a pile-up so expiries stay under 3/4 of the revoke rate', 
   );
   assert.equal(seen.size, 300);
   assert.equal(l.size, 0);
+});
+
+test('applied operations give the same state and changes on leader and follower', () => {
+  const cl = clock();
+  const cf = clock(123);
+  const lead = new Lessor({ now: cl.now, minTTL: 3, checkpointIntervalMs: 1_000 });
+  const follow = new Lessor({ now: cf.now, minTTL: 3, checkpointIntervalMs: 1_000 });
+  lead.promote(0);
+  const gen = new LeaseIdGenerator(0x1234n, 1_700_000_000_000);
+  let seed = 11;
+  const rand = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const ids: bigint[] = [];
+  const outcome = (f: () => unknown): unknown => {
+    try {
+      const r = f() as { keys?: Uint8Array[] } | undefined;
+      return r?.keys ? { ...r, keys: str(r.keys) } : r;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  for (let i = 0; i < 3000; i++) {
+    const r = rand();
+    const id = ids.length > 0 && r < 0.7 ? ids[Math.floor(rand() * ids.length)] : gen.next();
+    const key = [k(`/k/${Math.floor(rand() * 200)}`)];
+    let op: (l: Lessor) => unknown;
+    if (r < 0.3 || !ids.includes(id)) {
+      ids.push(id);
+      const ttl = Math.floor(rand() * 20);
+      op = (l) => l.grant(id, ttl);
+    } else if (r < 0.5) op = (l) => l.attach(id, key);
+    else if (r < 0.6) op = (l) => l.detach(id, key);
+    else if (r < 0.65) {
+      const remaining = Math.floor(rand() * 10);
+      op = (l) => l.checkpoint(id, remaining);
+    } else op = (l) => l.revoke(id);
+    assert.deepEqual(
+      outcome(() => op(lead)),
+      outcome(() => op(follow)),
+    );
+    cl.advance(Math.floor(rand() * 50));
+    cf.advance(7);
+  }
+  const state = (l: Lessor) =>
+    [...ids]
+      .sort()
+      .map((id) => [l.lookup(id), [...Array(200).keys()].filter((n) => l.getLease(k(`/k/${n}`)) === id)]);
+  assert.deepEqual(state(lead), state(follow));
+  assert.ok(lead.size > 10);
+});
+
+test('recover on the primary restarts expiry at once', () => {
+  const { c, l } = leader();
+  l.grant(1n, 5);
+  l.recover(
+    [
+      { id: 2n, ttl: 5, remainingTTL: 0 },
+      { id: 3n, ttl: 50, remainingTTL: 2 },
+    ],
+    [],
+  );
+  assert.equal(l.has(1n), false);
+  c.advance(2_000);
+  assert.deepEqual(l.expired(), [3n]);
+  l.revoke(3n);
+  c.advance(3_000);
+  assert.deepEqual(l.expired(), [2n]);
 });

@@ -8,7 +8,7 @@
 import { LeaseExistsError, LeaseNotFoundError, LeaseTTLTooLargeError, NotPrimaryError } from './errors.js';
 import { FOREVER, keyToString, Lease, sortedKeys } from './lease.js';
 import { RateLimit } from './rate-limit.js';
-import type { LeaseRecord, LeaseRecordChange } from './record.js';
+import type { LeaseRecord } from './record.js';
 import { TimerQueue } from './timer-queue.js';
 
 /** Largest TTL grant() accepts, in seconds (etcd's MaxLeaseTTL). */
@@ -39,13 +39,13 @@ export interface GrantResult {
   id: bigint;
   /** The TTL actually granted (raised to the minimum). */
   ttl: number;
-  change: LeaseRecordChange;
+  change: { put: LeaseRecord };
 }
 
 export interface RevokeResult {
   /** Attached keys, sorted bytewise: delete them all in the revoke's revision. */
   keys: Uint8Array[];
-  change: LeaseRecordChange;
+  change: { delete: bigint };
 }
 
 export interface RenewResult {
@@ -110,6 +110,8 @@ export class Lessor {
   /** Applies a LeaseGrant. The ID must already be chosen (see LeaseIdGenerator); 0 is refused. */
   grant(id: bigint, ttl: number): GrantResult {
     if (id === 0n) throw new LeaseNotFoundError();
+    // int64 on the wire; anything else is a caller bug that would poison the expiry queue.
+    if (!Number.isSafeInteger(ttl)) throw new RangeError(`lease TTL must be an integer, got ${ttl}`);
     if (ttl > MAX_LEASE_TTL) throw new LeaseTTLTooLargeError();
     if (this.leaseMap.has(id)) throw new LeaseExistsError();
     const lease = new Lease(id, Math.max(ttl, this.minTTL));
@@ -160,7 +162,7 @@ export class Lessor {
    * Applies a LeaseCheckpoint: records the remaining TTL a future leader resumes from. It does not move
    * the current leader's expiry. Unknown leases are ignored, as etcd does (the lease was revoked since).
    */
-  checkpoint(id: bigint, remainingTTL: number): LeaseRecordChange | undefined {
+  checkpoint(id: bigint, remainingTTL: number): { put: LeaseRecord } | undefined {
     const lease = this.leaseMap.get(id);
     if (lease === undefined) return undefined;
     lease.remainingTTL = Math.max(0, remainingTTL);

@@ -61,6 +61,19 @@ export class KeyIndex {
     this.modSub = sub;
   }
 
+  /** Replays a stored put on open: creation and version come from the record itself. */
+  restore(main: number, sub: number, createMain: number, version: number): void {
+    const g = this.generations[this.generations.length - 1];
+    if (g.isEmpty()) {
+      g.createdMain = createMain;
+      g.createdSub = 0;
+    }
+    g.revs.push(main, sub);
+    g.ver = version;
+    this.modMain = main;
+    this.modSub = sub;
+  }
+
   /** Records a delete: the revision ends the live generation. False if the key is not live. */
   tombstone(main: number, sub: number): boolean {
     if (this.generations[this.generations.length - 1].isEmpty()) return false;

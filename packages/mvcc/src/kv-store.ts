@@ -15,6 +15,7 @@ import {
   encodeKeyValue,
   isTombstoneRecord,
   type KeyValue,
+  recordCreateAndVersion,
   recordKeyString,
 } from './key-value';
 import { TxnRead, TxnWrite } from './kv-txn';
@@ -93,7 +94,10 @@ export class KVStore {
       const key = recordKeyString(v);
       // a tombstone whose key has no live history left is a leftover of an interrupted compaction
       if (isTombstoneRecord(v)) this.index.tombstone(key, main, sub);
-      else this.index.put(key, main, sub);
+      else {
+        const { create, version } = recordCreateAndVersion(v);
+        this.index.restore(key, main, sub, create, version);
+      }
       last = main;
     }
     this.currentRev = Math.max(last, scheduled, 1);
@@ -206,9 +210,12 @@ export class KVStore {
     this.index.compact(rev);
     // cached rows of removed revisions can no longer be asked for; they age out of the cache
     this.queuedCompactions.push(rev);
-    return new Promise((resolve, reject) => {
+    const p = new Promise<void>((resolve, reject) => {
       this.compactionWaiters.push({ rev, resolve, reject });
     });
+    // callers may fire and forget; a failure must not become an unhandled rejection
+    p.catch(() => undefined);
+    return p;
   }
 
   private compactionWaiters: { rev: number; resolve: () => void; reject: (e: unknown) => void }[] = [];

@@ -9,13 +9,13 @@ import {
   type ConfChangeType,
   type ConfChangeV2,
   type ConfState,
+  EMPTY,
   type Entry,
   type EntryType,
   type HardState,
   type Message,
   type MessageType,
   type Snapshot,
-  EMPTY,
 } from './types.js';
 
 export class ErrCodec extends RaftError {}
@@ -78,13 +78,19 @@ class Writer {
   }
 
   finish(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    // The buffer was sized from an estimate, so the unused tail is small: a view avoids a copy.
+    return this.buf.subarray(0, this.pos);
   }
 }
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array) {}
+  readonly buf: Uint8Array;
+
+  constructor(input: Uint8Array) {
+    // One private copy per decode (one allocation instead of one per byte string).
+    this.buf = input.slice();
+  }
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new ErrCodec('unexpected end of input');
@@ -121,8 +127,9 @@ class Reader {
   bytes(): Uint8Array {
     const n = this.uint();
     if (this.pos + n > this.buf.length) throw new ErrCodec('unexpected end of input');
-    // Copy, so the decoded value does not pin (or alias) the caller's buffer.
-    const b = this.buf.slice(this.pos, this.pos + n);
+    if (n === 0) return EMPTY;
+    // A view: the decoders copy their input once up front, so this never aliases the caller's buffer.
+    const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
   }
@@ -307,7 +314,7 @@ export function decodeMessage(b: Uint8Array): Message {
     commit,
     reject: (flags & 1) !== 0,
     rejectHint,
-    context: context.length === 0 ? EMPTY : context,
+    context,
     entries,
   };
   if (flags & 2) m.snapshot = readSnapshot(r);

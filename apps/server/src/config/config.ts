@@ -1,3 +1,5 @@
+import { parseRetention } from '../etcd-server/compactor.js';
+
 // The member's configuration: what etcd's flags set, with etcd's defaults.
 export type ClusterState = 'new' | 'existing';
 export type AutoCompactionMode = 'periodic' | 'revision';
@@ -110,6 +112,11 @@ export function verifyConfig(c: EtcdConfig): void {
   }
   if (!['debug', 'info', 'warn', 'error', 'panic', 'fatal'].includes(c.logLevel)) {
     throw bad(`unknown log level ${JSON.stringify(c.logLevel)}`);
+  }
+  try {
+    parseRetention(c.autoCompactionMode, c.autoCompactionRetention);
+  } catch {
+    throw bad(`invalid auto-compaction-retention ${JSON.stringify(c.autoCompactionRetention)}`);
   }
   if (c.listenClientUrls.length === 0) throw bad('--listen-client-urls must not be empty');
   if (c.listenPeerUrls.length === 0) throw bad('--listen-peer-urls must not be empty');

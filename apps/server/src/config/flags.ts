@@ -101,6 +101,7 @@ export const FLAGS: readonly FlagSpec[] = [
   f('experimental-peer-skip-client-san-verification', 'bool'),
   f('experimental-watch-progress-notify-interval', 'duration', 'watchProgressNotifyIntervalMs'),
   f('experimental-warning-apply-duration', 'duration'),
+  f('experimental-snapshot-catchup-entries', 'uint', 'snapshotCatchUpEntries'),
   f('force-new-cluster', 'bool', 'forceNewCluster'),
   f('config-file', 'string'),
   f('version', 'bool'),

@@ -47,7 +47,10 @@ test('single member: put, get, txn, delete, lease, restart keeps everything', as
   await assert.rejects(s.put({ key: b('') }), /etcdserver: key is not provided/);
   await assert.rejects(
     s.txn({
-      success: [{ requestPut: { key: b('a'), value: b('1') } }, { requestPut: { key: b('a'), value: b('2') } }],
+      success: [
+        { requestPut: { key: b('a'), value: b('1') } },
+        { requestPut: { key: b('a'), value: b('2') } },
+      ],
     }),
     /etcdserver: duplicate key given in txn request/,
   );
@@ -60,7 +63,7 @@ test('single member: put, get, txn, delete, lease, restart keeps everything', as
   const leaseId = toBigInt(grant.ID);
   assert.ok(leaseId > 0n);
   await s.put({ key: b('sample'), value: b('value'), lease: grant.ID });
-  assert.equal(await s.leaseRenew(leaseId), 300);
+  assert.equal(await s.renewLease(leaseId), 300);
   const ttl = await s.leaseTimeToLive({ ID: grant.ID, keys: true });
   assert.ok(toNumber(ttl.TTL) >= 299);
   assert.deepEqual(

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
-import { Backend, checkTxnIntervals, type Namespace, WatchableStore, type WatchStream } from '@kv/mvcc';
+import { Backend, checkTxnIntervals, type Namespace, WatchableStore } from '@kv/mvcc';
 import {
   type ConfChange,
   ConfChangeType,
@@ -11,39 +11,44 @@ import {
   decodeMessage,
   type Entry,
   EntryType,
+  ErrProposalDropped,
   encodeMessage,
   encodeSnapshot,
-  ErrProposalDropped,
   type Message,
   MessageType,
-  type RawNode as RawNodeT,
   RawNode,
+  type RawNode as RawNodeT,
   type Snapshot,
   StateType,
 } from '@kv/raft';
-import { type ApplyResult, Applier, toEtcdError } from '../apply/applier.js';
+import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
 import { hostPortOf } from '../config/urls.js';
-import { etcdError } from '../errors.js';
+import { EtcdError, etcdError } from '../errors.js';
 import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
+import type { WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
+import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
+import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
-import { memberPaths, type MemberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
+import { serverMetrics } from './metrics.js';
+import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
+import { snapshotChunks } from './snapshot-stream.js';
+import { CLUSTER_VERSION, SERVER_VERSION } from './version.js';
 import { AppliedWaiters, ProposalWaiters } from './wait.js';
+import { WatchAdapter } from './watch-adapter.js';
 
-/** The etcd version this server reports (API level it implements). */
-export const SERVER_VERSION = '3.5.0';
-export const CLUSTER_VERSION = '3.5.0';
+export { CLUSTER_VERSION, SERVER_VERSION };
 
 const MEMBERS_KEY = Buffer.from('cluster');
 const SNAPSHOT_SYNC_KEY = Buffer.from('snapshot_synced_index');
@@ -61,7 +66,7 @@ type Pb<T> = T;
  * One etcd member: raft driven by RaftNode over the WAL and the peer transport, committed entries applied to
  * the mvcc store and the lessor, and the client operations etcd's gRPC services map to.
  */
-export class EtcdServer {
+export class EtcdServer implements EtcdServerApi {
   readonly id: bigint;
   clusterId: bigint;
   readonly log: Logger;
@@ -87,8 +92,10 @@ export class EtcdServer {
   private appliedIndex: number;
   private snapshotIndex: number;
   private snapshotting = false;
+  private campaignAfterApply = false;
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
+  private compactor: AutoCompactor | undefined;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -96,9 +103,12 @@ export class EtcdServer {
   private readonly requestTimeoutMs: number;
   /** Ports the peer listeners bound (useful when configured with port 0). */
   peerPorts: number[] = [];
+  /** Ports the client listeners bound. */
+  clientPorts: number[] = [];
   /** Resolves when the member stops on its own (removed from the cluster, fatal error). */
   readonly done: Promise<void>;
   private markDone!: () => void;
+  readonly metrics: ReturnType<typeof serverMetrics>;
 
   private constructor(
     readonly cfg: EtcdConfig,
@@ -115,6 +125,14 @@ export class EtcdServer {
     this.clusterId = rs.clusterId;
     this.done = new Promise((r) => (this.markDone = r));
     this.requestTimeoutMs = 5000 + 2 * cfg.electionTimeoutMs;
+    this.metrics = serverMetrics({
+      hasLeader: () => this.lead !== 0n,
+      isLeader: () => this.isLeader,
+      committed: () => this.committedIndex,
+      applied: () => this.appliedIndex,
+      pending: () => this.waiters.size,
+      dbSize: () => (this.stopped ? 0 : this.backend.approximateSize()),
+    });
     this.reqIds = new RequestIdGenerator(this.id);
     this.leaseIds = new LeaseIdGenerator(this.id);
     this.lessor = new Lessor({
@@ -156,6 +174,8 @@ export class EtcdServer {
           this.raftNode.kick();
         },
         isRemoved: (id) => this.cluster.isRemoved(id),
+        onRpc: (_from, method, body) => this.serveForwarded(method, body),
+        clusterInfo: () => JSON.stringify(this.cluster.toJson()),
       },
     );
     this.raftNode = new RaftNode(
@@ -201,17 +221,32 @@ export class EtcdServer {
       cfg.name,
     );
     const backend = await Backend.open(paths.dbDir);
+    let joining: RaftCluster | undefined;
+    const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
     let rs: RaftStorage;
     try {
       const walExists = Wal.exists(paths.walDir);
       if (!walExists && initial.localId === 0n) {
-        throw new ConfigError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`, 1);
+        throw new ConfigError(
+          `couldn't find local name "${cfg.name}" in the initial cluster configuration`,
+          1,
+        );
+      }
+      let ids = { nodeId: initial.localId, clusterId: initial.clusterId };
+      if (!walExists && cfg.initialClusterState === 'existing') {
+        joining = await fetchExistingCluster(cfg, initial);
+        ids = { nodeId: joining.localId, clusterId: joining.clusterId };
+        log.info(
+          { member: ids.nodeId.toString(16), cluster: ids.clusterId.toString(16) },
+          'joining an existing cluster',
+        );
       }
       rs = await openRaftStorage(
         paths,
-        { nodeId: initial.localId, clusterId: initial.clusterId },
+        ids,
         cfg.maxSnapshots,
         opts.walSegmentBytes,
+        (sec) => metricsRef.current?.walFsync.observe(sec),
       );
     } catch (err) {
       await backend.close();
@@ -221,8 +256,10 @@ export class EtcdServer {
     const saved = membersNs.get(MEMBERS_KEY);
     const cluster = new RaftCluster(rs.clusterId, rs.nodeId);
     if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
+    else if (joining) cluster.restore(joining.toJson());
     else for (const m of initial.members.values()) cluster.members.set(m.id, m);
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
+    metricsRef.current = s.metrics;
     await s.openStore(backend);
     if (rs.truncatedBytes > 0) log.warn({ bytes: rs.truncatedBytes }, 'cut a torn record off the WAL tail');
     if (rs.fresh && cfg.initialClusterState === 'new') {
@@ -269,6 +306,9 @@ export class EtcdServer {
   private startElectionQuickly(): void {
     const voters = this.confState.voters.length || this.cluster.voterCount();
     if (voters === 1 && (this.confState.voters.length === 0 || this.confState.voters[0] === this.id)) {
+      // Raft refuses to campaign while committed membership changes are unapplied (the bootstrap
+      // entries): try now, and again right after the first apply.
+      this.campaignAfterApply = true;
       this.rawNode.campaign();
       this.raftNode.kick();
     } else if (this.cfg.initialElectionTickAdvance) {
@@ -297,13 +337,17 @@ export class EtcdServer {
     return this.appliedIndex;
   }
 
-  header(): Header {
+  header(revision?: number): Header {
     return {
       clusterId: toLong(this.clusterId, true),
       memberId: toLong(this.id, true),
-      revision: this.kv.rev,
+      revision: revision ?? this.kv.rev,
       raftTerm: this.term,
     };
+  }
+
+  leader(): bigint {
+    return this.lead;
   }
 
   // ---------------------------------------------------------------- raft plumbing
@@ -342,7 +386,10 @@ export class EtcdServer {
   private async receiveSnapshot(_from: bigint, bytes: Buffer, dir: string): Promise<void> {
     const m = decodeMessage(bytes);
     const index = m.snapshot?.metadata.index ?? 0;
-    renameSync(join(dir, 'db.dump'), join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`));
+    renameSync(
+      join(dir, 'db.dump'),
+      join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`),
+    );
     rmSync(dir, { recursive: true, force: true });
     this.log.info({ index }, 'received a snapshot from the leader');
     this.raftNode.step(m);
@@ -368,8 +415,13 @@ export class EtcdServer {
   }
 
   private onLeaderChange(lead: bigint, role: StateType): void {
-    this.log.info({ leader: lead.toString(16), role: StateType[role], term: this.term }, 'raft leader changed');
+    this.log.info(
+      { leader: lead.toString(16), role: StateType[role], term: this.term },
+      'raft leader changed',
+    );
+    this.metrics.leaderChanges.inc();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
+    if (lead !== 0n) setImmediate(() => this.publish());
   }
 
   private async applyAll(snap: Snapshot | undefined, entries: Entry[]): Promise<void> {
@@ -401,10 +453,22 @@ export class EtcdServer {
       this.appliedIndex = e.index;
     }
     if (membersChanged) this.saveMembers();
+    const t0 = performance.now();
     this.kv.commit(Math.max(ci, this.appliedIndex));
+    this.metrics.backendCommit.observe((performance.now() - t0) / 1000);
     this.appliedWaiters.advance(this.appliedIndex);
     for (const [id, r] of results) this.waiters.trigger(id, r);
-    if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.snapshot();
+    if (this.campaignAfterApply) {
+      this.campaignAfterApply = false;
+      // After advance(), once raft counts the entries as applied.
+      setImmediate(() => {
+        if (this.lead === 0n && !this.stopped) {
+          this.rawNode.campaign();
+          this.raftNode.kick();
+        }
+      });
+    }
+    if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.saveSnapshot();
   }
 
   private saveMembers(): void {
@@ -418,7 +482,7 @@ export class EtcdServer {
       case ConfChangeType.ConfChangeAddNode:
       case ConfChangeType.ConfChangeAddLearnerNode: {
         const existing = this.cluster.member(cc.nodeId);
-        if (existing && existing.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
+        if (existing?.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
           this.cluster.promote(cc.nodeId);
         } else if (ctx.member) {
           const m: Member = { ...ctx.member, isLearner: cc.type === ConfChangeType.ConfChangeAddLearnerNode };
@@ -447,7 +511,7 @@ export class EtcdServer {
   }
 
   /** Raft snapshot at the applied index; the WAL and the in-memory log before it are released. */
-  private async snapshot(): Promise<void> {
+  private async saveSnapshot(): Promise<void> {
     if (this.snapshotting) return;
     this.snapshotting = true;
     try {
@@ -482,6 +546,18 @@ export class EtcdServer {
       this.timers.push(t);
     };
     every(500, () => this.leaseDuties());
+    const retention = parseRetention(this.cfg.autoCompactionMode, this.cfg.autoCompactionRetention);
+    if (retention > 0) {
+      this.compactor = new AutoCompactor(this.cfg.autoCompactionMode, retention, {
+        rev: () => this.kv.rev,
+        isLeader: () => this.isLeader,
+        compact: async (rev) => {
+          await this.compact({ revision: rev });
+        },
+        log: (msg, rev) => this.log.info({ revision: rev, mode: this.cfg.autoCompactionMode }, msg),
+      });
+      this.compactor.start();
+    }
     every(Math.max(200, this.cfg.electionTimeoutMs / 2), () => this.publish());
   }
 
@@ -493,7 +569,9 @@ export class EtcdServer {
     const cps = this.lessor.dueCheckpoints(1000);
     if (cps.length > 0) {
       this.propose({
-        leaseCheckpoint: { checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })) },
+        leaseCheckpoint: {
+          checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })),
+        },
       }).catch(() => {});
     }
   }
@@ -534,6 +612,7 @@ export class EtcdServer {
       this.rawNode.propose(data);
     } catch (err) {
       this.waiters.cancel(id);
+      this.metrics.proposalsFailed.inc();
       if (err instanceof ErrProposalDropped) throw etcdError(this.lead === 0n ? 'NoLeader' : 'Timeout');
       throw err;
     }
@@ -603,7 +682,9 @@ export class EtcdServer {
 
   // ---------------------------------------------------------------- KV
 
-  async range(req: Pb<etcdserverpb.RangeRequest.$Properties>): Promise<etcdserverpb.RangeResponse.$Properties> {
+  async range(
+    req: Pb<etcdserverpb.RangeRequest.$Properties>,
+  ): Promise<etcdserverpb.RangeResponse.$Properties> {
     if (!req.serializable) await this.linearizableRead();
     try {
       return rangeRespToPb(this.kv.range(rangeFromPb(req)), this.header());
@@ -618,7 +699,9 @@ export class EtcdServer {
     return this.proposeOk({ put: req });
   }
 
-  async deleteRange(req: etcdserverpb.DeleteRangeRequest.$Properties): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
+  async deleteRange(
+    req: etcdserverpb.DeleteRangeRequest.$Properties,
+  ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
     if (!req.key || req.key.length === 0) throw etcdError('EmptyKey');
     return this.proposeOk({ deleteRange: req });
   }
@@ -645,20 +728,29 @@ export class EtcdServer {
     return this.proposeOk({ txn: req });
   }
 
-  async compact(req: etcdserverpb.CompactionRequest.$Properties): Promise<etcdserverpb.CompactionResponse.$Properties> {
+  async compact(
+    req: etcdserverpb.CompactionRequest.$Properties,
+  ): Promise<etcdserverpb.CompactionResponse.$Properties> {
     const r = await this.propose({ compaction: req });
     if (r.err) throw r.err;
     if (req.physical && r.physical) await r.physical.catch(() => {});
     return r.resp as etcdserverpb.CompactionResponse.$Properties;
   }
 
-  newWatchStream(): WatchStream {
-    return this.kv.newWatchStream();
+  watchStream(sink: WatchSink): ClientWatchStream {
+    return new WatchAdapter(
+      this.kv.newWatchStream(),
+      sink,
+      (rev) => this.header(rev),
+      this.cfg.watchProgressNotifyIntervalMs,
+    );
   }
 
   // ---------------------------------------------------------------- Lease
 
-  async leaseGrant(req: etcdserverpb.LeaseGrantRequest.$Properties): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
+  async leaseGrant(
+    req: etcdserverpb.LeaseGrantRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
     const ttl = toNumber(req.TTL);
     if (ttl > MAX_LEASE_TTL) throw etcdError('LeaseTTLTooLarge');
     let id = toInt64(req.ID);
@@ -667,19 +759,73 @@ export class EtcdServer {
     return this.proposeOk({ leaseGrant: { ID: toLong(id), TTL: ttl } });
   }
 
-  async leaseRevoke(req: etcdserverpb.LeaseRevokeRequest.$Properties): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
+  async leaseRevoke(
+    req: etcdserverpb.LeaseRevokeRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
     return this.proposeOk({ leaseRevoke: { ID: req.ID } });
   }
 
+  async leaseRenew(req: etcdserverpb.LeaseKeepAliveRequest): Promise<etcdserverpb.ILeaseKeepAliveResponse> {
+    if (!this.isLeader) {
+      const body = await this.forward('LeaseRenew', etcdserverpb.LeaseKeepAliveRequest.encode(req).finish());
+      const r = etcdserverpb.LeaseKeepAliveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL };
+    }
+    const id = toInt64(req.ID);
+    const ttl = await this.renewLease(id);
+    return { header: this.header(), ID: toLong(id), TTL: ttl };
+  }
+
+  /**
+   * Sends a leader-only request to the leader over the peer stream and returns its answer's bytes; the
+   * leader's errors come back as the same EtcdError. Retries while leadership moves.
+   */
+  private async forward(method: string, body: Uint8Array): Promise<Uint8Array> {
+    const end = Date.now() + this.requestTimeoutMs;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.waitLeader();
+      if (this.isLeader) throw etcdError('LeaderChanged');
+      const r = await this.transport.call(this.lead, method, body, Math.max(1, end - Date.now()));
+      if (!r.error) return r.body;
+      const retry = r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
+      if (!retry || Date.now() >= end) throw new EtcdError(r.error.code as never, r.error.message);
+      await new Promise((res) => setTimeout(res, this.cfg.heartbeatIntervalMs));
+    }
+    throw etcdError('Timeout');
+  }
+
+  /** Leader side of forward(). */
+  private async serveForwarded(method: string, body: Buffer) {
+    try {
+      if (!this.isLeader) throw etcdError('NotLeader');
+      if (method === 'LeaseRenew') {
+        const req = etcdserverpb.LeaseKeepAliveRequest.decode(body);
+        const id = toInt64(req.ID);
+        const ttl = await this.renewLease(id);
+        return { body: etcdserverpb.LeaseKeepAliveResponse.encode({ ID: toLong(id), TTL: ttl }).finish() };
+      }
+      if (method === 'LeaseTimeToLive') {
+        const resp = await this.leaseTimeToLive(etcdserverpb.LeaseTimeToLiveRequest.decode(body));
+        return { body: etcdserverpb.LeaseTimeToLiveResponse.encode(resp).finish() };
+      }
+      throw new Error(`unknown forwarded method ${method}`);
+    } catch (err) {
+      const e = toEtcdError(err);
+      return { error: { code: e instanceof EtcdError ? e.code : 2, message: e.message } };
+    }
+  }
+
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
-  async leaseRenew(id: bigint): Promise<number> {
+  async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const r = this.lessor.renew(id);
       if (r.checkpoint) {
         await this.proposeOk({
-          leaseCheckpoint: { checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }] },
+          leaseCheckpoint: {
+            checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }],
+          },
         });
       }
       return r.ttl;
@@ -695,7 +841,14 @@ export class EtcdServer {
     req: etcdserverpb.LeaseTimeToLiveRequest.$Properties,
   ): Promise<etcdserverpb.LeaseTimeToLiveResponse.$Properties> {
     const id = toInt64(req.ID);
-    if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    if (!this.isLeader) {
+      const body = await this.forward(
+        'LeaseTimeToLive',
+        etcdserverpb.LeaseTimeToLiveRequest.encode(req as etcdserverpb.LeaseTimeToLiveRequest).finish(),
+      );
+      const r = etcdserverpb.LeaseTimeToLiveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL, grantedTTL: r.grantedTTL, keys: r.keys };
+    }
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const t = this.lessor.timeToLive(id, req.keys === true);
@@ -756,7 +909,9 @@ export class EtcdServer {
     if (r.err) throw r.err;
   }
 
-  async memberAdd(req: etcdserverpb.MemberAddRequest.$Properties): Promise<etcdserverpb.MemberAddResponse.$Properties> {
+  async memberAdd(
+    req: etcdserverpb.MemberAddRequest.$Properties,
+  ): Promise<etcdserverpb.MemberAddResponse.$Properties> {
     const urls = req.peerURLs ?? [];
     if (urls.length === 0) throw etcdError('MemberBadURLs');
     const m = newMember('', urls, this.cfg.initialClusterToken, Math.floor(Date.now() / 1000));
@@ -770,14 +925,18 @@ export class EtcdServer {
     return { ...(await this.memberList()), member: this.memberPb(m) };
   }
 
-  async memberRemove(req: etcdserverpb.MemberRemoveRequest.$Properties): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
+  async memberRemove(
+    req: etcdserverpb.MemberRemoveRequest.$Properties,
+  ): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validateRemove(id));
     await this.proposeMemberChange(ConfChangeType.ConfChangeRemoveNode, id, undefined);
     return this.memberList();
   }
 
-  async memberUpdate(req: etcdserverpb.MemberUpdateRequest.$Properties): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
+  async memberUpdate(
+    req: etcdserverpb.MemberUpdateRequest.$Properties,
+  ): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
     const id = toUint64(req.ID);
     const urls = req.peerURLs ?? [];
     wrapMembership(() => this.cluster.validateUpdate(id, urls));
@@ -786,7 +945,9 @@ export class EtcdServer {
     return this.memberList();
   }
 
-  async memberPromote(req: etcdserverpb.MemberPromoteRequest.$Properties): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
+  async memberPromote(
+    req: etcdserverpb.MemberPromoteRequest.$Properties,
+  ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validatePromote(id));
     if (this.isLeader) {
@@ -820,7 +981,9 @@ export class EtcdServer {
     };
   }
 
-  async hashKV(req: etcdserverpb.HashKVRequest.$Properties): Promise<etcdserverpb.HashKVResponse.$Properties> {
+  async hashKV(
+    req: etcdserverpb.HashKVRequest.$Properties,
+  ): Promise<etcdserverpb.HashKVResponse.$Properties> {
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
       return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
@@ -846,7 +1009,9 @@ export class EtcdServer {
     return { header: this.header() };
   }
 
-  async moveLeader(req: etcdserverpb.MoveLeaderRequest.$Properties): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
+  async moveLeader(
+    req: etcdserverpb.MoveLeaderRequest.$Properties,
+  ): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
     const target = toUint64(req.targetID);
     if (!this.isLeader) throw etcdError('NotLeader');
     const m = this.cluster.member(target);
@@ -861,9 +1026,13 @@ export class EtcdServer {
     throw etcdError('Timeout');
   }
 
-  /** A consistent copy of the whole backend in our dump format, for Maintenance.Snapshot. */
-  snapshotToFile(path: string): number {
-    return dumpBackend(this.backend, path);
+  /** A consistent copy of the whole backend (our dump format) with etcd's trailing sha256. */
+  snapshot(): AsyncIterable<etcdserverpb.ISnapshotResponse> {
+    return snapshotChunks(
+      this.paths.snapDir,
+      (path) => dumpBackend(this.backend, path),
+      () => this.header(),
+    );
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -874,6 +1043,7 @@ export class EtcdServer {
     this.closing = (async () => {
       this.stopped = true;
       for (const t of this.timers) clearInterval(t);
+      this.compactor?.stop();
       await this.raftNode.stop();
       const stopped = etcdError('Stopped');
       this.reads.close(stopped);
@@ -886,6 +1056,41 @@ export class EtcdServer {
     })();
     return this.closing;
   }
+}
+
+/**
+ * A new member of a running cluster (--initial-cluster-state existing) learns its ID and the cluster's from
+ * the members it was told about, as etcd does: it must be there already (added with MemberAdd).
+ */
+async function fetchExistingCluster(cfg: EtcdConfig, initial: RaftCluster): Promise<RaftCluster> {
+  const own = new Set(cfg.initialAdvertisePeerUrls);
+  const urls = [...initial.members.values()].flatMap((m) => m.peerUrls).filter((u) => !own.has(u));
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      const json = JSON.parse(await fetchClusterInfo(url, 2000)) as ClusterJson;
+      const c = new RaftCluster(0n, 0n);
+      c.restore(json);
+      const want = [...cfg.initialAdvertisePeerUrls].sort().join(',');
+      const me = [...c.members.values()].find((m) => [...m.peerUrls].sort().join(',') === want);
+      if (!me) {
+        throw new ConfigError(
+          `error validating peerURLs: member with peer URLs ${want} is not in the existing cluster (add it with MemberAdd first)`,
+          1,
+        );
+      }
+      const out = new RaftCluster(c.clusterId, me.id);
+      out.restore(json);
+      return out;
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      errors.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(
+    `cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (${errors.join('; ')})`,
+    1,
+  );
 }
 
 function wrapMembership(fn: () => void): void {
@@ -909,7 +1114,8 @@ function checkPut(p: etcdserverpb.PutRequest.$Properties): void {
 function checkTxn(t: etcdserverpb.TxnRequest.$Properties): void {
   for (const c of t.compare ?? []) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
   for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
-    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0)) throw etcdError('EmptyKey');
+    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0))
+      throw etcdError('EmptyKey');
     if (op.requestPut) checkPut(op.requestPut);
     if (op.requestDeleteRange && (!op.requestDeleteRange.key || op.requestDeleteRange.key.length === 0)) {
       throw etcdError('EmptyKey');

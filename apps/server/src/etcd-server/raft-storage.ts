@@ -44,19 +44,23 @@ export async function openRaftStorage(
   ids: { nodeId: bigint; clusterId: bigint },
   maxSnapshots: number,
   walSegmentBytes?: number,
+  onSync?: (seconds: number) => void,
 ): Promise<RaftStorage> {
   const snapshotter = new Snapshotter(paths.snapDir, maxSnapshots);
   const storage = new MemoryStorage();
   if (!Wal.exists(paths.walDir)) {
     const wal = await Wal.create(paths.walDir, encodeWalMetadata(ids.nodeId, ids.clusterId), raftWalCodec, {
       segmentBytes: walSegmentBytes,
+      onSync,
     });
     return { wal, storage, snapshotter, ...ids, fresh: true, snapshot: undefined, truncatedBytes: 0 };
   }
   const saved = snapshotter.loadNewest();
   const snapshot = saved ? decodeSnapshot(saved.bytes) : undefined;
-  const walSnap = snapshot ? { index: snapshot.metadata.index, term: snapshot.metadata.term } : { index: 0, term: 0 };
-  const r = await Wal.open(paths.walDir, walSnap, raftWalCodec, { segmentBytes: walSegmentBytes });
+  const walSnap = snapshot
+    ? { index: snapshot.metadata.index, term: snapshot.metadata.term }
+    : { index: 0, term: 0 };
+  const r = await Wal.open(paths.walDir, walSnap, raftWalCodec, { segmentBytes: walSegmentBytes, onSync });
   const meta = decodeWalMetadata(r.metadata);
   if (snapshot) storage.applySnapshot(snapshot);
   if (r.state) storage.setHardState(r.state);

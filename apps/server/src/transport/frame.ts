@@ -15,6 +15,10 @@ export const FrameType = {
   /** Snapshot stream: all files sent; the receiver acknowledges with SnapshotDone. */
   SnapshotEnd: 7,
   SnapshotDone: 8,
+  /** A request a follower forwards to the leader: u32 call id, u8 method name length, name, body. */
+  RpcRequest: 9,
+  /** The answer: u32 call id, u8 status (0 ok, 1 error as JSON {code, message}), body. */
+  RpcResponse: 10,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

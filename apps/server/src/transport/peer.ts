@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { PeerRejectedError, dialPeer } from './connect.js';
-import { encodeFrame, FrameType } from './frame.js';
+import { dialPeer, PeerRejectedError } from './connect.js';
+import { encodeFrame, type Frame, FrameType } from './frame.js';
 import { PROTOCOL_VERSION } from './handshake.js';
+import { decodeRpcResponse, encodeRpcRequest, type RpcResult } from './rpc.js';
 
 export interface PeerOptions {
   localId: bigint;
@@ -35,6 +36,8 @@ export class Peer {
   private urlIndex = 0;
   private lastError = '';
   activeSince = 0;
+  private nextCall = 1;
+  private readonly calls = new Map<number, { resolve: (r: RpcResult) => void; timer: NodeJS.Timeout }>();
 
   constructor(private opts: PeerOptions) {}
 
@@ -66,7 +69,50 @@ export class Peer {
     else this.ensureConnecting();
   }
 
+  /** Sends a request on the stream and waits for the peer's answer (connecting first if needed). */
+  async call(method: string, body: Uint8Array, timeoutMs: number): Promise<RpcResult> {
+    const end = Date.now() + timeoutMs;
+    while (!this.socket) {
+      if (this.closed || Date.now() > end) return { error: { code: 14, message: 'peer unreachable' } };
+      this.ensureConnecting();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const id = this.nextCall++ >>> 0;
+    return new Promise<RpcResult>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.calls.delete(id);
+          resolve({ error: { code: 4, message: 'peer call timed out' } });
+        },
+        Math.max(1, end - Date.now()),
+      );
+      this.calls.set(id, { resolve, timer });
+      this.socket!.write(
+        Buffer.concat(encodeFrame(FrameType.RpcRequest, encodeRpcRequest(id, method, body))),
+      );
+    });
+  }
+
+  private onFrame(f: Frame): void {
+    if (f.type !== FrameType.RpcResponse) return;
+    const { id, result } = decodeRpcResponse(f.body);
+    const c = this.calls.get(id);
+    if (!c) return;
+    this.calls.delete(id);
+    clearTimeout(c.timer);
+    c.resolve(result);
+  }
+
+  private failCalls(message: string): void {
+    for (const c of this.calls.values()) {
+      clearTimeout(c.timer);
+      c.resolve({ error: { code: 14, message } });
+    }
+    this.calls.clear();
+  }
+
   close(): void {
+    this.failCalls('peer closed');
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket?.destroy();
@@ -102,7 +148,7 @@ export class Peer {
       to: this.opts.peerId,
       kind: 'stream' as const,
     };
-    dialPeer(url, hello, 1000, () => {}).then(
+    dialPeer(url, hello, 1000, (f) => this.onFrame(f)).then(
       (socket) => {
         this.connecting = false;
         if (this.closed) {
@@ -124,7 +170,10 @@ export class Peer {
         this.queuedMsgs = 0;
         this.opts.onUnreachable(this.opts.peerId);
         if (err.message !== this.lastError) {
-          this.opts.log('warn', `cannot reach peer ${this.opts.peerId.toString(16)} at ${url}: ${err.message}`);
+          this.opts.log(
+            'warn',
+            `cannot reach peer ${this.opts.peerId.toString(16)} at ${url}: ${err.message}`,
+          );
           this.lastError = err.message;
         }
         // A refusal will not fix itself quickly; do not hammer the other cluster.
@@ -138,6 +187,7 @@ export class Peer {
     this.socket.destroy();
     this.socket = undefined;
     this.activeSince = 0;
+    this.failCalls(`lost peer: ${reason}`);
     this.opts.onUnreachable(this.opts.peerId);
     if (!this.closed) {
       this.opts.log('warn', `lost peer ${this.opts.peerId.toString(16)}: ${reason}`);

@@ -5,6 +5,7 @@ import { dialPeer } from './connect.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
 import { checkHello, decodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
 import { Peer } from './peer.js';
+import { decodeRpcRequest, encodeRpcResponse, type RpcResult } from './rpc.js';
 import { type SnapshotFile, SnapshotReceiver, streamSnapshot } from './snapshot-stream.js';
 
 export interface TransportHandlers {
@@ -18,6 +19,10 @@ export interface TransportHandlers {
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
   isRemoved(id: bigint): boolean;
+  /** The members as JSON, for a member joining the cluster ('info' connections). */
+  clusterInfo?(): string;
+  /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
+  onRpc?(from: bigint, method: string, body: Buffer): Promise<RpcResult>;
 }
 
 export interface TransportOptions {
@@ -107,6 +112,13 @@ export class Transport {
     return this.peers.get(id)?.activeSince ?? 0;
   }
 
+  /** Calls `method` on peer `to` over its stream; errors come back in the result. */
+  call(to: bigint, method: string, body: Uint8Array, timeoutMs: number): Promise<RpcResult> {
+    const p = this.peers.get(to);
+    if (!p) return Promise.resolve({ error: { code: 14, message: 'unknown peer' } });
+    return p.call(method, body, timeoutMs);
+  }
+
   send(to: bigint, bytes: Uint8Array): void {
     const p = this.peers.get(to);
     if (p) p.send(bytes);
@@ -129,7 +141,9 @@ export class Transport {
       });
       try {
         const closed = new Promise<never>((_, rej) =>
-          socket.once('close', () => rej(new Error('snapshot connection closed before the receiver was done'))),
+          socket.once('close', () =>
+            rej(new Error('snapshot connection closed before the receiver was done')),
+          ),
         );
         closed.catch(() => {});
         await Promise.race([streamSnapshot(socket, message, files), closed]);
@@ -186,6 +200,12 @@ export class Transport {
           try {
             if (f.type !== FrameType.Hello) throw new Error('expected a hello frame');
             hello = decodeHello(f.body);
+            if (hello.kind === 'info') {
+              const info = this.handlers.clusterInfo?.() ?? '';
+              socket.end(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.from(info, 'utf8'))));
+              socket.removeAllListeners('data');
+              return;
+            }
             reason = checkHello(hello, this.opts.localId, this.clusterId, this.handlers.isRemoved);
           } catch (err) {
             reason = (err as Error).message;
@@ -220,7 +240,28 @@ export class Transport {
           continue;
         }
         if (f.type === FrameType.Message) this.handlers.onMessage(hello.from, f.body);
+        else if (f.type === FrameType.RpcRequest) this.serveRpc(socket, hello.from, f.body);
       }
+    });
+  }
+
+  private serveRpc(socket: Socket, from: bigint, body: Buffer): void {
+    let req: { id: number; method: string; body: Buffer };
+    try {
+      req = decodeRpcRequest(body);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const handler = this.handlers.onRpc;
+    const run = handler
+      ? handler(from, req.method, req.body).catch(
+          (err: Error): RpcResult => ({ error: { code: 2, message: err.message } }),
+        )
+      : Promise.resolve<RpcResult>({ error: { code: 12, message: `unknown peer method ${req.method}` } });
+    run.then((result) => {
+      if (!socket.destroyed)
+        socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
     });
   }
 

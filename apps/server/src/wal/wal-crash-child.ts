@@ -15,6 +15,7 @@ async function main(): Promise<void> {
   } else {
     wal = await Wal.create(dir, Buffer.from('meta'), testCodec, { segmentBytes });
   }
+  process.stdout.write('ready\n');
   for (let batch = 0; batch < 100000; batch++) {
     const n = 1 + (batch % 7);
     const entries = [];

@@ -1,4 +1,17 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crcPayload, decodeRecord, encodeRecord, RecordType } from './record.js';
@@ -21,6 +34,8 @@ export interface WalSnapshot {
 export interface WalOptions {
   /** A segment is closed and a new one started once it grows past this. */
   segmentBytes?: number;
+  /** Called with each fdatasync's duration in seconds (metrics). */
+  onSync?: (seconds: number) => void;
 }
 
 export interface WalContents<E, S> {
@@ -92,6 +107,7 @@ export class Wal<E, S> {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly segmentBytes: number;
+  private readonly onSync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -112,6 +128,7 @@ export class Wal<E, S> {
     this.lastIndex = lastIndex;
     this.lastState = lastState;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.onSync = opts.onSync;
   }
 
   static exists(dir: string): boolean {
@@ -196,7 +213,8 @@ export class Wal<E, S> {
         off = r.end;
         switch (r.type) {
           case RecordType.Metadata:
-            if (metadata && !metadata.equals(r.payload)) throw new WalCorruptError('wal: conflicting metadata');
+            if (metadata && !metadata.equals(r.payload))
+              throw new WalCorruptError('wal: conflicting metadata');
             metadata = Buffer.from(r.payload);
             break;
           case RecordType.HardState:
@@ -266,7 +284,8 @@ export class Wal<E, S> {
       const out: Buffer[] = [];
       let crc = this.crc;
       for (const e of entries) crc = encodeRecord(out, RecordType.Entry, this.codec.encodeEntry(e), crc);
-      if (state !== undefined) crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
+      if (state !== undefined)
+        crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
       await this.writeAndSync(out, crc, sync);
       if (entries.length) this.lastIndex = this.codec.entryIndex(entries[entries.length - 1]!);
       if (state !== undefined) this.lastState = state;
@@ -330,7 +349,11 @@ export class Wal<E, S> {
       const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, this.fileBytes + done);
       done += bytesWritten;
     }
-    if (sync) await this.file.datasync();
+    if (sync) {
+      const t0 = performance.now();
+      await this.file.datasync();
+      this.onSync?.((performance.now() - t0) / 1000);
+    }
     this.fileBytes += bytes.length;
     this.crc = crc;
   }
