@@ -8,9 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { clientConstructor, type ServiceName, toNumber } from '@kv/api-proto';
 import { Etcd3 } from 'etcd3';
-import { type Etcd, setClientFrontEnd, startEtcd } from '../embed.js';
+import { type Etcd, startEtcd } from '../embed.js';
 import { silentLogger } from '../etcd-server/logger.js';
-import { serveClients } from '../frontend/serve';
 import { freePorts } from '../test-ports.js';
 
 let etcd: Etcd;
@@ -61,7 +60,6 @@ function collect(stream: grpc.ClientReadableStream<any> | grpc.ClientDuplexStrea
 
 describe('etcd services on a real member', () => {
   before(async () => {
-    setClientFrontEnd((server, cfg) => serveClients(server, cfg));
     dir = mkdtempSync(join(tmpdir(), 'kv-services-'));
     const [cport, peer] = await freePorts(2);
     addr = `127.0.0.1:${cport}`;

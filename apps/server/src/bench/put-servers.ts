@@ -138,18 +138,11 @@ async function main(): Promise<void> {
   }
   if (mode === 'member') {
     // A real single-member server (raft, WAL fsync, RocksDB) behind the front end, in one process.
-    const { setClientFrontEnd, startEtcd } = await import('../embed.js');
-    const { serveClients } = await import('../frontend/serve.js');
+    const { startEtcd } = await import('../embed.js');
     const { silentLogger } = await import('../etcd-server/logger.js');
     const fs = await import('node:fs');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-bench-member-'));
     const [client, peer] = [await freePort(), await freePort()];
-    let ports: number[] = [];
-    setClientFrontEnd(async (server, cfg) => {
-      const stop = await serveClients(server, cfg);
-      ports = stop.ports;
-      return stop;
-    });
     const e = await startEtcd(
       {
         name: 'bench',
@@ -168,7 +161,7 @@ async function main(): Promise<void> {
         process.exit(0);
       });
     });
-    ready(ports[0]!);
+    ready(client);
     return;
   }
   throw new Error(`unknown mode ${mode}`);

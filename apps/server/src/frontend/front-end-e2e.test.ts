@@ -7,10 +7,9 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Etcd, setClientFrontEnd, startEtcd } from '../embed.js';
+import { type Etcd, startEtcd } from '../embed.js';
 import { silentLogger } from '../etcd-server/logger.js';
 import { freePorts } from '../test-ports.js';
-import { serveClients } from './serve';
 
 const ETCDCTL = '/usr/bin/etcdctl';
 const hasEtcdctl = existsSync(ETCDCTL);
@@ -68,7 +67,6 @@ function kill(child: ChildProcess): Promise<void> {
 
 describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etcdctl not installed' }, () => {
   before(async () => {
-    setClientFrontEnd((server, cfg) => serveClients(server, cfg));
     dir = mkdtempSync(join(tmpdir(), 'kv-front-end-'));
     const [client, peer] = await freePorts(2);
     endpoint = `127.0.0.1:${client}`;
