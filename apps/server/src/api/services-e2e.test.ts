@@ -142,6 +142,33 @@ describe('etcd services on a real member', () => {
     w.end();
   });
 
+  it('Watch: a batch larger than --max-request-bytes is split into fragments when asked', async () => {
+    const kv = client('KV');
+    const big = Buffer.alloc(700 * 1024, 'v');
+    let first = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await call(kv, 'Put', { key: b(`frag/${i}`), value: big });
+      if (i === 0) first = toNumber(r.header.revision);
+    }
+    const w = client('Watch').Watch();
+    const s = collect(w);
+    w.write({
+      createRequest: { key: b('frag/'), rangeEnd: b('frag0'), startRevision: first, fragment: true },
+    });
+    const deadline = Date.now() + 10_000;
+    let events = 0;
+    while (events < 3 && Date.now() < deadline) {
+      await s.next(s.got.length + 1);
+      events = s.got.slice(1).reduce((n, r) => n + r.events.length, 0);
+    }
+    assert.equal(events, 3);
+    const parts = s.got.slice(1);
+    assert.ok(parts.length >= 2, 'split into several responses');
+    assert.equal(parts[parts.length - 1].fragment, false);
+    for (const p of parts.slice(0, -1)) assert.equal(p.fragment, true);
+    w.end();
+  });
+
   it('LeaseKeepAlive: renewals return the TTL, an unknown lease gets TTL 0', async () => {
     const lease = client('Lease');
     const g = await call(lease, 'LeaseGrant', { TTL: 30 });

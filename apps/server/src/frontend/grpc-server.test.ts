@@ -254,6 +254,31 @@ describe('gRPC on node:http2', () => {
     assert.ok(cancelledCalls.includes('ticks'));
   });
 
+  it('answers HTTP/2 keepalive pings of a grpc-js client on an idle stream', async () => {
+    const C = grpc.makeGenericClientConstructor({ Ticks: clientDef('/t.S/Ticks', false, true) }, 'T');
+    const pinging: any = new C(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 100,
+      'grpc.keepalive_timeout_ms': 300,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.max_pings_without_data': 0,
+    });
+    try {
+      const call = pinging.Ticks(Buffer.alloc(0));
+      let n = 0;
+      let failed: Error | null = null;
+      call.on('data', () => n++);
+      call.on('error', (e: Error) => {
+        failed = e;
+      });
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(failed, null);
+      assert.ok(n > 20, `only ${n} messages`);
+      call.cancel();
+    } finally {
+      pinging.close();
+    }
+  });
+
   it('answers raw h2 requests without a gRPC content-type with 415', async () => {
     const s = http2.connect(`http://127.0.0.1:${port}`);
     try {
