@@ -38,7 +38,11 @@ test('3 members: kill -9 the leader, a new one is elected, writes continue, the 
     '5',
   ];
   const start = (i: number) =>
-    spawnEtcd([...memberArgs(names[i]!, ports[2 * i]!, ports[2 * i + 1]!, initial), ...extra], ports[2 * i]!, dir);
+    spawnEtcd(
+      [...memberArgs(names[i]!, ports[2 * i]!, ports[2 * i + 1]!, initial), ...extra],
+      ports[2 * i]!,
+      dir,
+    );
   const members: MemberProcess[] = [0, 1, 2].map(start);
   const clients = [0, 1, 2].map((i) => new TestClient(`127.0.0.1:${ports[2 * i]}`));
   try {
@@ -92,7 +96,8 @@ test('3 members: kill -9 the leader, a new one is elected, writes continue, the 
       'it caught up through a snapshot',
     );
     const all = await back.range('k', 'l', false);
-    for (const kv of all.kvs) assert.equal(Buffer.from(kv.value!).toString(), acked.get(Buffer.from(kv.key!).toString()));
+    for (const kv of all.kvs)
+      assert.equal(Buffer.from(kv.value!).toString(), acked.get(Buffer.from(kv.key!).toString()));
   } finally {
     for (const c of clients) c.close();
     for (const m of members) if (m.child.exitCode === null) m.child.kill('SIGTERM');

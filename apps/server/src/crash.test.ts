@@ -45,7 +45,9 @@ test('kill -9 of a single member under write load loses no acknowledged write', 
   await m.waitLog('published local member', 30_000);
   const client = new TestClient(`127.0.0.1:${c}`);
   const all = await client.range('r', 's', false);
-  const found = new Map(all.kvs.map((kv) => [Buffer.from(kv.key!).toString(), Buffer.from(kv.value!).toString()]));
+  const found = new Map(
+    all.kvs.map((kv) => [Buffer.from(kv.key!).toString(), Buffer.from(kv.value!).toString()]),
+  );
   for (const [k, v] of acked) assert.equal(found.get(k), v, `${k} lost`);
   console.log(`# ${acked.size} acknowledged writes survived 3 kill -9s`);
   client.close();

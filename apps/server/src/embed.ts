@@ -1,4 +1,4 @@
-import { type EtcdConfig, completeConfig, verifyConfig } from './config/config.js';
+import { completeConfig, type EtcdConfig, verifyConfig } from './config/config.js';
 import { EtcdServer, type EtcdServerOptions } from './etcd-server/etcd-server.js';
 import { serveClients } from './serve-clients.js';
 
@@ -16,7 +16,6 @@ export interface StartOptions extends EtcdServerOptions {
 
 /** Serves clients for a started server; returns a function that stops serving. */
 export type ClientFrontEnd = (server: EtcdServer, cfg: EtcdConfig) => Promise<() => Promise<void>>;
-
 
 /** Starts a member in this process with etcd's defaults for anything not given. */
 export async function startEtcd(config: Partial<EtcdConfig> = {}, opts: StartOptions = {}): Promise<Etcd> {

@@ -8,6 +8,6 @@ export {
   verifyConfig,
 } from './config/index.js';
 export { type Etcd, type StartOptions, startEtcd } from './embed.js';
-export { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from './etcd-server/etcd-server.js';
 export { EtcdError, etcdError } from './errors.js';
+export { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from './etcd-server/etcd-server.js';
 export { runEtcd } from './main.js';

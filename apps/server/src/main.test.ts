@@ -22,23 +22,24 @@ test('bad flags fail at start like etcd', () => {
   assert.match(r3.stdout, /^etcd Version: /);
 });
 
-test(
-  "Debian's etcdctl 3.4 runs the quick start against bin/etcd; SIGTERM stops it cleanly",
-  { skip: !existsSync(ETCDCTL) || !existsSync(QUICKSTART) ? 'etcdctl or quickstart.sh missing' : false },
-  async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'etcd-qs-'));
-    const [c, p] = await freePorts(2);
-    const m = spawnEtcd(memberArgs('default', c!, p!, `default=http://127.0.0.1:${p}`), c!, dir);
-    try {
-      await m.waitLog('published local member');
-      const r = spawnSync('bash', [QUICKSTART, `127.0.0.1:${c}`, ETCDCTL], { encoding: 'utf8', timeout: 120_000 });
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /all 15 steps/);
-      assert.ok(existsSync(join(dir, 'default.etcd', 'member', 'wal')));
-    } finally {
-      m.child.kill('SIGTERM');
-    }
-    assert.equal(await m.exited, 0);
-    rmSync(dir, { recursive: true, force: true });
-  },
-);
+test("Debian's etcdctl 3.4 runs the quick start against bin/etcd; SIGTERM stops it cleanly", {
+  skip: !existsSync(ETCDCTL) || !existsSync(QUICKSTART) ? 'etcdctl or quickstart.sh missing' : false,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-qs-'));
+  const [c, p] = await freePorts(2);
+  const m = spawnEtcd(memberArgs('default', c!, p!, `default=http://127.0.0.1:${p}`), c!, dir);
+  try {
+    await m.waitLog('published local member');
+    const r = spawnSync('bash', [QUICKSTART, `127.0.0.1:${c}`, ETCDCTL], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /all 15 steps/);
+    assert.ok(existsSync(join(dir, 'default.etcd', 'member', 'wal')));
+  } finally {
+    m.child.kill('SIGTERM');
+  }
+  assert.equal(await m.exited, 0);
+  rmSync(dir, { recursive: true, force: true });
+});

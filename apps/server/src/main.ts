@@ -1,5 +1,5 @@
 import { ConfigError } from './config/config.js';
-import { parseArgs } from './config/parse-args.js';
+import { type ParsedArgs, parseArgs } from './config/parse-args.js';
 import { createLogger } from './etcd-server/logger.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/version.js';
 
@@ -26,7 +26,7 @@ Every flag can also be given as an ETCD_* environment variable (e.g. ETCD_NAME).
 
 /** The etcd command: parses flags and environment, starts a member, stops it on SIGTERM/SIGINT. */
 export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  let parsed;
+  let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv, env);
   } catch (err) {
@@ -65,7 +65,7 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
     process.stderr.write(`etcd: ${msg}\n`);
     return 1;
   }
-  log.info({ name: cfg.name, data: cfg.dataDir, clients: cfg.advertiseClientUrls }, 'ready to serve client requests');
+  log.info({ data: cfg.dataDir, clients: cfg.advertiseClientUrls }, 'ready to serve client requests');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {

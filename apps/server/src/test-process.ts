@@ -45,7 +45,12 @@ export function spawnEtcd(args: string[], clientPort: number, cwd: string): Memb
   };
 }
 
-export function memberArgs(name: string, clientPort: number, peerPort: number, initialCluster: string): string[] {
+export function memberArgs(
+  name: string,
+  clientPort: number,
+  peerPort: number,
+  initialCluster: string,
+): string[] {
   return [
     '--name',
     name,

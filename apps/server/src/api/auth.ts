@@ -1,5 +1,5 @@
 // Auth service, until the core has an auth store: answers as an etcd with no users and auth disabled.
-import { Auth, type AnyMethod } from '@kv/api-proto';
+import { type AnyMethod, Auth } from '@kv/api-proto';
 import { EtcdError, etcdError, GrpcCode } from '../errors';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, unary } from './handlers';
@@ -34,7 +34,10 @@ export function addAuth(table: HandlerTable, server: EtcdServerApi): void {
   ];
   for (const m of notYet) {
     unary(table, m, () => {
-      throw new EtcdError(GrpcCode.UNIMPLEMENTED, `etcdserver: ${m.method} is not supported by this server yet`);
+      throw new EtcdError(
+        GrpcCode.UNIMPLEMENTED,
+        `etcdserver: ${m.method} is not supported by this server yet`,
+      );
     });
   }
 }

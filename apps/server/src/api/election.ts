@@ -1,6 +1,14 @@
 // v3election Election service, as etcd builds it on clientv3/concurrency: a candidate's key is
 // "<name>/<lease hex>" holding its proclaimed value; the leader is the oldest key under "<name>/".
-import { Election, etcdserverpb, type mvccpb, toInt64, toLong, toNumber, type v3electionpb } from '@kv/api-proto';
+import {
+  Election,
+  type etcdserverpb,
+  type mvccpb,
+  toInt64,
+  toLong,
+  toNumber,
+  type v3electionpb,
+} from '@kv/api-proto';
 import type { CallContext, ServerStream } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, stream, unary } from './handlers';
@@ -42,7 +50,11 @@ async function proclaim(
   return resp;
 }
 
-async function resign(server: EtcdServerApi, key: Uint8Array, rev: number): Promise<etcdserverpb.ITxnResponse> {
+async function resign(
+  server: EtcdServerApi,
+  key: Uint8Array,
+  rev: number,
+): Promise<etcdserverpb.ITxnResponse> {
   return txn(server, {
     compare: [{ key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: rev }],
     success: [{ requestDeleteRange: { key } }],
@@ -85,7 +97,13 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
   unary(table, Election.Proclaim, async (req: v3electionpb.ProclaimRequest) => {
     const l = req.leader;
     if (!l) throw new Error(ErrMissingLeaderKey);
-    const resp = await proclaim(server, l.key ?? Buffer.alloc(0), toNumber(l.rev), toInt64(l.lease), req.value ?? Buffer.alloc(0));
+    const resp = await proclaim(
+      server,
+      l.key ?? Buffer.alloc(0),
+      toNumber(l.rev),
+      toInt64(l.lease),
+      req.value ?? Buffer.alloc(0),
+    );
     return { header: resp.header };
   });
 
@@ -103,28 +121,32 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
     return { header: resp.header, kv: kvs[0] };
   });
 
-  stream(table, Election.Observe, (call: ServerStream<v3electionpb.LeaderRequest, v3electionpb.ILeaderResponse>) => {
-    let started = false;
-    const cancel: Cancellation = {
-      cancelled: false,
-      onCancel(f) {
-        fns.push(f);
-      },
-    };
-    const fns: (() => void)[] = [];
-    call.oncancel = () => {
-      cancel.cancelled = true;
-      for (const f of fns.splice(0)) f();
-    };
-    call.onmessage = (req) => {
-      if (started) return;
-      started = true;
-      observe(server, prefixOf(req.name), call, cancel).then(
-        () => call.end(),
-        (e) => call.end(cancel.cancelled ? undefined : e),
-      );
-    };
-  });
+  stream(
+    table,
+    Election.Observe,
+    (call: ServerStream<v3electionpb.LeaderRequest, v3electionpb.ILeaderResponse>) => {
+      let started = false;
+      const cancel: Cancellation = {
+        cancelled: false,
+        onCancel(f) {
+          fns.push(f);
+        },
+      };
+      const fns: (() => void)[] = [];
+      call.oncancel = () => {
+        cancel.cancelled = true;
+        for (const f of fns.splice(0)) f();
+      };
+      call.onmessage = (req) => {
+        if (started) return;
+        started = true;
+        observe(server, prefixOf(req.name), call, cancel).then(
+          () => call.end(),
+          (e) => call.end(cancel.cancelled ? undefined : e),
+        );
+      };
+    },
+  );
 }
 
 /** Streams the leader, then each change of its value, then the next leader after it resigns or expires. */

@@ -71,7 +71,8 @@ function deleteInterval(d: etcdserverpb.IDeleteRangeRequest): Interval {
 
 function covers(dels: Interval[], key: Buffer): boolean {
   for (const iv of dels) {
-    if (Buffer.compare(key, iv.start) >= 0 && (iv.end === null || Buffer.compare(key, iv.end) < 0)) return true;
+    if (Buffer.compare(key, iv.start) >= 0 && (iv.end === null || Buffer.compare(key, iv.end) < 0))
+      return true;
   }
   return false;
 }

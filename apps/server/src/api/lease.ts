@@ -9,7 +9,9 @@ import { type HandlerTable, stream, unary } from './handlers';
 export function addLease(table: HandlerTable, server: EtcdServerApi): void {
   unary(table, Lease.LeaseGrant, (req: etcdserverpb.LeaseGrantRequest) => server.leaseGrant(req));
   unary(table, Lease.LeaseRevoke, (req: etcdserverpb.LeaseRevokeRequest) => server.leaseRevoke(req));
-  unary(table, Lease.LeaseTimeToLive, (req: etcdserverpb.LeaseTimeToLiveRequest) => server.leaseTimeToLive(req));
+  unary(table, Lease.LeaseTimeToLive, (req: etcdserverpb.LeaseTimeToLiveRequest) =>
+    server.leaseTimeToLive(req),
+  );
   unary(table, Lease.LeaseLeases, (req: etcdserverpb.LeaseLeasesRequest) => server.leaseLeases(req));
   stream(table, Lease.LeaseKeepAlive, (call: ServerStream<etcdserverpb.LeaseKeepAliveRequest>) => {
     let inflight = 0;

@@ -26,7 +26,10 @@ export function addLock(table: HandlerTable, server: EtcdServerApi): void {
     const key = sessionKey(prefix, lease);
     const resp = await txn(server, {
       compare: [{ key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 }],
-      success: [{ requestPut: { key, value: Buffer.alloc(0), lease: toLong(lease) } }, { requestRange: firstCreate(prefix) }],
+      success: [
+        { requestPut: { key, value: Buffer.alloc(0), lease: toLong(lease) } },
+        { requestRange: firstCreate(prefix) },
+      ],
       failure: [{ requestRange: { key } }, { requestRange: firstCreate(prefix) }],
     });
     const responses = resp.responses ?? [];

@@ -14,7 +14,10 @@ export function addMaintenance(table: HandlerTable, server: EtcdServerApi): void
   unary(table, Maintenance.Alarm, (req: etcdserverpb.AlarmRequest) => server.alarm(req));
   unary(table, Maintenance.MoveLeader, (req: etcdserverpb.MoveLeaderRequest) => server.moveLeader(req));
   unary(table, Maintenance.Downgrade, () => {
-    throw new EtcdError(GrpcCode.UNIMPLEMENTED, 'unknown method Downgrade for service etcdserverpb.Maintenance');
+    throw new EtcdError(
+      GrpcCode.UNIMPLEMENTED,
+      'unknown method Downgrade for service etcdserverpb.Maintenance',
+    );
   });
   stream(table, Maintenance.Snapshot, (call: ServerStream<etcdserverpb.SnapshotRequest>) => {
     let started = false;
@@ -26,7 +29,10 @@ export function addMaintenance(table: HandlerTable, server: EtcdServerApi): void
   });
 }
 
-async function pump(chunks: AsyncIterable<etcdserverpb.ISnapshotResponse>, call: ServerStream): Promise<void> {
+async function pump(
+  chunks: AsyncIterable<etcdserverpb.ISnapshotResponse>,
+  call: ServerStream,
+): Promise<void> {
   const it = chunks[Symbol.asyncIterator]();
   try {
     for (;;) {

@@ -26,7 +26,10 @@ export function txn(server: EtcdServerApi, req: Record<string, unknown>): Promis
   return server.txn(etcdserverpb.TxnRequest.fromObject(req));
 }
 
-export function range(server: EtcdServerApi, req: Record<string, unknown>): Promise<etcdserverpb.IRangeResponse> {
+export function range(
+  server: EtcdServerApi,
+  req: Record<string, unknown>,
+): Promise<etcdserverpb.IRangeResponse> {
   return server.range(etcdserverpb.RangeRequest.fromObject(req));
 }
 
@@ -121,7 +124,12 @@ export class EventQueue {
 }
 
 /** Resolves when `key` is deleted at or after revision `rev`. */
-async function waitDelete(server: EtcdServerApi, key: Uint8Array, rev: number, cancel: Cancellation): Promise<void> {
+async function waitDelete(
+  server: EtcdServerApi,
+  key: Uint8Array,
+  rev: number,
+  cancel: Cancellation,
+): Promise<void> {
   const q = new EventQueue(server, key, Buffer.alloc(0), rev, cancel);
   try {
     for (;;) {

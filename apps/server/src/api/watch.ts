@@ -114,7 +114,11 @@ class WatchSession implements WatchSink {
   }
 
   /** Splits a batch into responses of at most maxBytes of events (at least one event each). */
-  private sendFragments(watchId: number, events: mvccpb.IEvent[], header: etcdserverpb.IResponseHeader): void {
+  private sendFragments(
+    watchId: number,
+    events: mvccpb.IEvent[],
+    header: etcdserverpb.IResponseHeader,
+  ): void {
     let part: mvccpb.IEvent[] = [];
     let size = 0;
     for (const ev of events) {

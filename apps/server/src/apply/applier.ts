@@ -4,8 +4,8 @@ import {
   encodeLeaseRecord,
   LeaseExistsError,
   LeaseNotFoundError,
-  LeaseTTLTooLargeError,
   type LeaseRecordChange,
+  LeaseTTLTooLargeError,
   type Lessor,
 } from '@kv/lease';
 import {
@@ -115,7 +115,8 @@ export class Applier {
     if (r.put) {
       return { resp: putRespToPb(kv.put(putFromPb(r.put), this.checks), this.d.header()) };
     }
-    if (r.deleteRange) return { resp: deleteRespToPb(kv.deleteRange(deleteFromPb(r.deleteRange)), this.d.header()) };
+    if (r.deleteRange)
+      return { resp: deleteRespToPb(kv.deleteRange(deleteFromPb(r.deleteRange)), this.d.header()) };
     if (r.txn) return { resp: txnRespToPb(kv.txn(txnFromPb(r.txn), this.checks), this.d.header()) };
     if (r.range) return { resp: rangeRespToPb(kv.range(rangeFromPb(r.range)), this.d.header()) };
     if (r.compaction) {

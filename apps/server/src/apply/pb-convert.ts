@@ -105,14 +105,22 @@ export function kvToPb(kv: KeyValue): mvccpb.KeyValue.$Properties {
 export type Header = etcdserverpb.ResponseHeader.$Properties;
 
 export function rangeRespToPb(r: RangeResponse, header: Header): etcdserverpb.RangeResponse.$Properties {
-  return { header: { ...header, revision: r.revision }, kvs: r.kvs.map(kvToPb), more: r.more, count: r.count };
+  return {
+    header: { ...header, revision: r.revision },
+    kvs: r.kvs.map(kvToPb),
+    more: r.more,
+    count: r.count,
+  };
 }
 
 export function putRespToPb(r: PutResponse, header: Header): etcdserverpb.PutResponse.$Properties {
   return { header: { ...header, revision: r.revision }, prevKv: r.prevKv ? kvToPb(r.prevKv) : undefined };
 }
 
-export function deleteRespToPb(r: DeleteRangeResponse, header: Header): etcdserverpb.DeleteRangeResponse.$Properties {
+export function deleteRespToPb(
+  r: DeleteRangeResponse,
+  header: Header,
+): etcdserverpb.DeleteRangeResponse.$Properties {
   return { header: { ...header, revision: r.revision }, deleted: r.deleted, prevKvs: r.prevKvs.map(kvToPb) };
 }
 

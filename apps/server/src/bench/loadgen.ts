@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   const failed = st.failed - failed0;
   st.stop = true;
   for (const s of sessions) s.destroy();
-  process.stdout.write(`${JSON.stringify({ requests: ok + failed, ok, failed, seconds: dt, rps: Math.round(ok / dt) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ requests: ok + failed, ok, failed, seconds: dt, rps: Math.round(ok / dt) })}\n`,
+  );
 }
 
 if (require.main === module) {

@@ -1,9 +1,9 @@
 // Unary Put throughput of front-end designs, side by side with Debian's etcd, under one load generator
 // in its own process (h2load when installed, else dist/bench/loadgen.js).
-//   node dist/bench/put-bench.js [modes...]   modes: grpcjs h2 h2-cluster h2-core etcd  (default: all)
+//   node dist/bench/put-bench.js [modes...]   modes: grpcjs h2 h2-cluster h2-core member etcd  (default: all)
 //   env: BENCH_SECONDS (10), BENCH_CONNS (8), BENCH_STREAMS (32) -> 256 concurrent calls, BENCH_WORKERS (2),
 //        BENCH_GEN=h2load|node
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -61,7 +61,7 @@ async function startOurs(mode: string): Promise<{ port: number; child: ChildProc
   const child = spawn(process.execPath, [path.join(__dirname, 'put-servers.js'), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const m = await waitLine(child, /LISTENING (\d+)/, 10000);
+  const m = await waitLine(child, /LISTENING (\d+)/, 30000);
   return { port: Number(m[1]), child };
 }
 
@@ -97,7 +97,11 @@ async function startEtcd(dir: string): Promise<{ port: number; child: ChildProce
   throw new Error('etcd did not become healthy');
 }
 
-function runLoad(port: number, bodyFile: string, h2load: boolean): { rps: number; ok: number; failed: number } {
+function runLoad(
+  port: number,
+  bodyFile: string,
+  h2load: boolean,
+): { rps: number; ok: number; failed: number } {
   const url = `http://127.0.0.1:${port}/etcdserverpb.KV/Put`;
   if (h2load) {
     const out = execFileSync(
@@ -105,8 +109,6 @@ function runLoad(port: number, bodyFile: string, h2load: boolean): { rps: number
       [
         '-D',
         String(SECONDS),
-        '--warm-up-time',
-        '1',
         '-c',
         String(CONNS),
         '-m',
@@ -133,6 +135,25 @@ function runLoad(port: number, bodyFile: string, h2load: boolean): { rps: number
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
+/** CPU seconds (user + system) used so far by `pid` and its direct children (cluster workers). */
+function treeCpuSeconds(pid: number): number {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  const pids = [pid];
+  try {
+    const kids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+    for (const k of kids.split('\n')) if (k.trim()) pids.push(Number(k));
+  } catch {}
+  for (const p of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / ticks;
+    } catch {}
+  }
+  return total;
+}
+
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
@@ -143,11 +164,14 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const modes = process.argv.slice(2).length ? process.argv.slice(2) : ['grpcjs', 'h2', 'h2-cluster', 'h2-core', 'etcd'];
+  const modes = process.argv.slice(2).length
+    ? process.argv.slice(2)
+    : ['grpcjs', 'h2', 'h2-cluster', 'h2-core', 'member', 'etcd'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-put-bench-'));
   const bodyFile = path.join(dir, 'put.bin');
   fs.writeFileSync(bodyFile, putBody());
   const h2load = hasH2load();
+  console.log('req/s depends on what else runs on the machine; server CPU per request does much less.');
   console.log(
     `unary Put, ${CONNS} connections x ${STREAMS} streams = ${CONNS * STREAMS} concurrent, ${SECONDS}s, ` +
       `generator: ${h2load ? 'h2load' : 'node loadgen'}, ${os.cpus().length} cpus`,
@@ -156,8 +180,14 @@ async function main(): Promise<void> {
     for (const mode of modes) {
       const srv = mode === 'etcd' ? await startEtcd(dir) : await startOurs(mode);
       try {
+        const cpu0 = treeCpuSeconds(srv.child.pid!);
         const r = runLoad(srv.port, bodyFile, h2load);
-        console.log(`${mode.padEnd(12)} ${String(r.rps).padStart(8)} req/s   (ok ${r.ok}, failed ${r.failed})`);
+        const cpu = treeCpuSeconds(srv.child.pid!) - cpu0;
+        const perReq = r.ok > 0 ? (cpu * 1e6) / r.ok : 0;
+        console.log(
+          `${mode.padEnd(12)} ${String(r.rps).padStart(8)} req/s   server CPU ${perReq.toFixed(1).padStart(6)} us/req ` +
+            `(${cpu.toFixed(1)} s for ${r.ok} ok, ${r.failed} failed)`,
+        );
       } finally {
         await stop(srv.child);
       }

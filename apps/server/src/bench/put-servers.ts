@@ -90,10 +90,14 @@ async function main(): Promise<void> {
       } as any,
       { Put: (_call: any, cb: any) => cb(null, response) },
     );
-    server.bindAsync(`127.0.0.1:${process.argv[3] ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
-      if (err) throw err;
-      ready(port);
-    });
+    server.bindAsync(
+      `127.0.0.1:${process.argv[3] ?? 0}`,
+      grpc.ServerCredentials.createInsecure(),
+      (err, port) => {
+        if (err) throw err;
+        ready(port);
+      },
+    );
     return;
   }
   if (mode === 'h2') {
@@ -130,6 +134,34 @@ async function main(): Promise<void> {
     }
     process.stdout.write = (() => true) as any; // only the primary reports
     process.send!('up');
+    return;
+  }
+  if (mode === 'member') {
+    // A real single-member server (raft, WAL fsync, RocksDB) behind the front end, in one process.
+    const { startEtcd } = await import('../embed.js');
+    const { silentLogger } = await import('../etcd-server/logger.js');
+    const fs = await import('node:fs');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-bench-member-'));
+    const [client, peer] = [await freePort(), await freePort()];
+    const e = await startEtcd(
+      {
+        name: 'bench',
+        dataDir: path.join(dir, 'bench.etcd'),
+        listenClientUrls: [`http://127.0.0.1:${client}`],
+        advertiseClientUrls: [`http://127.0.0.1:${client}`],
+        listenPeerUrls: [`http://127.0.0.1:${peer}`],
+        initialAdvertisePeerUrls: [`http://127.0.0.1:${peer}`],
+      } as any,
+      { logger: silentLogger() },
+    );
+    await (e.server as any).ready();
+    process.on('SIGTERM', () => {
+      e.close().finally(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
+    });
+    ready(client);
     return;
   }
   throw new Error(`unknown mode ${mode}`);

@@ -65,7 +65,10 @@ test('unknown flags and bad values fail like etcd', () => {
     'invalid value "abc" for flag -heartbeat-interval: parse error',
     2,
   ]);
-  assert.deepEqual(err(['--snapshot-count', '-1']), ['invalid value "-1" for flag -snapshot-count: parse error', 2]);
+  assert.deepEqual(err(['--snapshot-count', '-1']), [
+    'invalid value "-1" for flag -snapshot-count: parse error',
+    2,
+  ]);
   assert.deepEqual(err(['--initial-cluster-state', 'bogus']), [
     'invalid value "bogus" for flag -initial-cluster-state: invalid value',
     2,
@@ -74,7 +77,10 @@ test('unknown flags and bad values fail like etcd', () => {
     'invalid value "foo" for flag -listen-client-urls: URL scheme must be http, https, unix, or unixs: foo',
     2,
   ]);
-  assert.deepEqual(err(['extra']), ["error verifying flags, 'extra' is not a valid flag. See 'etcd --help'.", 1]);
+  assert.deepEqual(err(['extra']), [
+    "error verifying flags, 'extra' is not a valid flag. See 'etcd --help'.",
+    1,
+  ]);
   assert.deepEqual(err([], { ETCD_HEARTBEAT_INTERVAL: 'abc' }), [
     `error verifying flags, invalid value "abc" for ETCD_HEARTBEAT_INTERVAL: parse error. See 'etcd --help'.`,
     1,
@@ -96,10 +102,13 @@ test('verification after parsing', () => {
 
 test('initial cluster and durations', () => {
   const m = parseInitialCluster('a=http://h1:2380,b=http://h2:2380,a=http://h1b:2380');
-  assert.deepEqual([...m.entries()], [
-    ['a', ['http://h1:2380', 'http://h1b:2380']],
-    ['b', ['http://h2:2380']],
-  ]);
+  assert.deepEqual(
+    [...m.entries()],
+    [
+      ['a', ['http://h1:2380', 'http://h1b:2380']],
+      ['b', ['http://h2:2380']],
+    ],
+  );
   assert.throws(() => parseInitialCluster('foo'), /URL scheme/);
   assert.equal(parseDurationMs('1h30m'), 5_400_000);
   assert.equal(parseDurationMs('250ms'), 250);

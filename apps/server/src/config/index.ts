@@ -1,7 +1,7 @@
 export {
   type AutoCompactionMode,
-  ConfigError,
   type ClusterState,
+  ConfigError,
   completeConfig,
   DEFAULT_QUOTA_BACKEND_BYTES,
   defaultConfig,

@@ -51,7 +51,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     const spec = FLAG_BY_NAME.get(flagName);
     // etcdctl's variables share the prefix; etcd ignores its own ETCD_UNSUPPORTED_ARCH and friends too.
     if (!spec) {
-      if (!envName.startsWith('ETCDCTL_')) warnings.push(`unrecognized environment variable ${envName}=${text}`);
+      if (!envName.startsWith('ETCDCTL_'))
+        warnings.push(`unrecognized environment variable ${envName}=${text}`);
       continue;
     }
     if (values.has(flagName)) {
@@ -88,6 +89,9 @@ function convert(spec: FlagSpec, text: string, what: string, exitCode: number, f
         exitCode,
       );
     }
-    throw new ConfigError(`invalid value ${JSON.stringify(text)} for ${what}: ${reason}\n${USAGE_HINT}`, exitCode);
+    throw new ConfigError(
+      `invalid value ${JSON.stringify(text)} for ${what}: ${reason}\n${USAGE_HINT}`,
+      exitCode,
+    );
   }
 }

@@ -12,7 +12,12 @@ test('retention parsing', () => {
 test('periodic mode compacts to the revision seen one retention ago; revision mode keeps N', () => {
   let rev = 10;
   const done: number[] = [];
-  const deps = { rev: () => rev, isLeader: () => true, compact: async (r: number) => void done.push(r), log() {} };
+  const deps = {
+    rev: () => rev,
+    isLeader: () => true,
+    compact: async (r: number) => void done.push(r),
+    log() {},
+  };
   const p = new AutoCompactor('periodic', 1000, deps);
   p.tick(0);
   rev = 20;

@@ -36,7 +36,10 @@ export class AutoCompactor {
 
   start(): void {
     if (this.retention <= 0) return;
-    const every = this.mode === 'periodic' ? Math.max(10, Math.min(this.retention, 3_600_000) / 10) : this.revisionCheckMs;
+    const every =
+      this.mode === 'periodic'
+        ? Math.max(10, Math.min(this.retention, 3_600_000) / 10)
+        : this.revisionCheckMs;
     this.timer = setInterval(() => this.tick(), every);
     this.timer.unref();
   }

@@ -47,7 +47,10 @@ test('single member: put, get, txn, delete, lease, restart keeps everything', as
   await assert.rejects(s.put({ key: b('') }), /etcdserver: key is not provided/);
   await assert.rejects(
     s.txn({
-      success: [{ requestPut: { key: b('a'), value: b('1') } }, { requestPut: { key: b('a'), value: b('2') } }],
+      success: [
+        { requestPut: { key: b('a'), value: b('1') } },
+        { requestPut: { key: b('a'), value: b('2') } },
+      ],
     }),
     /etcdserver: duplicate key given in txn request/,
   );

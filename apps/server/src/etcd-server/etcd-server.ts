@@ -11,17 +11,17 @@ import {
   decodeMessage,
   type Entry,
   EntryType,
+  ErrProposalDropped,
   encodeMessage,
   encodeSnapshot,
-  ErrProposalDropped,
   type Message,
   MessageType,
-  type RawNode as RawNodeT,
   RawNode,
+  type RawNode as RawNodeT,
   type Snapshot,
   StateType,
 } from '@kv/raft';
-import { type ApplyResult, Applier, toEtcdError } from '../apply/applier.js';
+import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
@@ -31,8 +31,9 @@ import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
+import type { WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
+import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
-import type { EtcdServerApi, WatchSink, WatchStream as ClientWatchStream } from '../server-api.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
@@ -40,13 +41,12 @@ import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
 import { serverMetrics } from './metrics.js';
-import { memberPaths, type MemberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
+import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { snapshotChunks } from './snapshot-stream.js';
-import { WatchAdapter } from './watch-adapter.js';
-import { AppliedWaiters, ProposalWaiters } from './wait.js';
-
 import { CLUSTER_VERSION, SERVER_VERSION } from './version.js';
+import { AppliedWaiters, ProposalWaiters } from './wait.js';
+import { WatchAdapter } from './watch-adapter.js';
 
 export { CLUSTER_VERSION, SERVER_VERSION };
 
@@ -96,6 +96,9 @@ export class EtcdServer implements EtcdServerApi {
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private compactor: AutoCompactor | undefined;
+  private readonly watchAdapters = new Set<WatchAdapter>();
+  private sizeSample = 0;
+  private sizeSampledAt = 0;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -175,6 +178,7 @@ export class EtcdServer implements EtcdServerApi {
         },
         isRemoved: (id) => this.cluster.isRemoved(id),
         onRpc: (_from, method, body) => this.serveForwarded(method, body),
+        clusterInfo: () => JSON.stringify(this.cluster.toJson()),
       },
     );
     this.raftNode = new RaftNode(
@@ -220,19 +224,28 @@ export class EtcdServer implements EtcdServerApi {
       cfg.name,
     );
     const backend = await Backend.open(paths.dbDir);
+    let joining: RaftCluster | undefined;
     const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
     let rs: RaftStorage;
     try {
       const walExists = Wal.exists(paths.walDir);
       if (!walExists && initial.localId === 0n) {
-        throw new ConfigError(`couldn't find local name "${cfg.name}" in the initial cluster configuration`, 1);
+        throw new ConfigError(
+          `couldn't find local name "${cfg.name}" in the initial cluster configuration`,
+          1,
+        );
       }
-      rs = await openRaftStorage(
-        paths,
-        { nodeId: initial.localId, clusterId: initial.clusterId },
-        cfg.maxSnapshots,
-        opts.walSegmentBytes,
-        (sec) => metricsRef.current?.walFsync.observe(sec),
+      let ids = { nodeId: initial.localId, clusterId: initial.clusterId };
+      if (!walExists && cfg.initialClusterState === 'existing') {
+        joining = await fetchExistingCluster(cfg, initial);
+        ids = { nodeId: joining.localId, clusterId: joining.clusterId };
+        log.info(
+          { member: ids.nodeId.toString(16), cluster: ids.clusterId.toString(16) },
+          'joining an existing cluster',
+        );
+      }
+      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec) =>
+        metricsRef.current?.walFsync.observe(sec),
       );
     } catch (err) {
       await backend.close();
@@ -242,6 +255,7 @@ export class EtcdServer implements EtcdServerApi {
     const saved = membersNs.get(MEMBERS_KEY);
     const cluster = new RaftCluster(rs.clusterId, rs.nodeId);
     if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
+    else if (joining) cluster.restore(joining.toJson());
     else for (const m of initial.members.values()) cluster.members.set(m.id, m);
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
     metricsRef.current = s.metrics;
@@ -371,7 +385,10 @@ export class EtcdServer implements EtcdServerApi {
   private async receiveSnapshot(_from: bigint, bytes: Buffer, dir: string): Promise<void> {
     const m = decodeMessage(bytes);
     const index = m.snapshot?.metadata.index ?? 0;
-    renameSync(join(dir, 'db.dump'), join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`));
+    renameSync(
+      join(dir, 'db.dump'),
+      join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`),
+    );
     rmSync(dir, { recursive: true, force: true });
     this.log.info({ index }, 'received a snapshot from the leader');
     this.raftNode.step(m);
@@ -387,6 +404,7 @@ export class EtcdServer implements EtcdServerApi {
     loadBackendDump(backend, dump);
     rmSync(dump, { force: true });
     await this.openStore(backend);
+    for (const a of this.watchAdapters) a.rebind(this.kv.newWatchStream());
     const saved = this.membersNs.get(MEMBERS_KEY);
     if (saved) this.cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
     for (const m of this.cluster.members.values()) this.transport.addPeer(m.id, m.peerUrls);
@@ -397,7 +415,10 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   private onLeaderChange(lead: bigint, role: StateType): void {
-    this.log.info({ leader: lead.toString(16), role: StateType[role], term: this.term }, 'raft leader changed');
+    this.log.info(
+      { leader: lead.toString(16), role: StateType[role], term: this.term },
+      'raft leader changed',
+    );
     this.metrics.leaderChanges.inc();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
     if (lead !== 0n) setImmediate(() => this.publish());
@@ -461,7 +482,7 @@ export class EtcdServer implements EtcdServerApi {
       case ConfChangeType.ConfChangeAddNode:
       case ConfChangeType.ConfChangeAddLearnerNode: {
         const existing = this.cluster.member(cc.nodeId);
-        if (existing && existing.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
+        if (existing?.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
           this.cluster.promote(cc.nodeId);
         } else if (ctx.member) {
           const m: Member = { ...ctx.member, isLearner: cc.type === ConfChangeType.ConfChangeAddLearnerNode };
@@ -548,7 +569,9 @@ export class EtcdServer implements EtcdServerApi {
     const cps = this.lessor.dueCheckpoints(1000);
     if (cps.length > 0) {
       this.propose({
-        leaseCheckpoint: { checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })) },
+        leaseCheckpoint: {
+          checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })),
+        },
       }).catch(() => {});
     }
   }
@@ -567,7 +590,10 @@ export class EtcdServer implements EtcdServerApi {
         if (r.err) this.published = false;
         else {
           this.publishedDone = true;
-          this.log.info({ name: this.cfg.name }, 'published local member to cluster through raft');
+          this.log.info(
+            { clientUrls: this.cfg.advertiseClientUrls },
+            'published local member to cluster through raft',
+          );
         }
       },
       () => (this.published = false),
@@ -645,7 +671,13 @@ export class EtcdServer implements EtcdServerApi {
   private checkQuota(): void {
     if (this.alarms.noSpace) throw etcdError('NoSpace');
     const quota = this.cfg.quotaBackendBytes > 0 ? this.cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES;
-    if (this.backend.approximateSize() > quota) {
+    // RocksDB's size estimate is a native call: sample it at most every 100 ms.
+    const now = Date.now();
+    if (now - this.sizeSampledAt > 100) {
+      this.sizeSampledAt = now;
+      this.sizeSample = this.backend.approximateSize();
+    }
+    if (this.sizeSample > quota) {
       this.propose({
         alarm: {
           action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
@@ -659,7 +691,9 @@ export class EtcdServer implements EtcdServerApi {
 
   // ---------------------------------------------------------------- KV
 
-  async range(req: Pb<etcdserverpb.RangeRequest.$Properties>): Promise<etcdserverpb.RangeResponse.$Properties> {
+  async range(
+    req: Pb<etcdserverpb.RangeRequest.$Properties>,
+  ): Promise<etcdserverpb.RangeResponse.$Properties> {
     if (!req.serializable) await this.linearizableRead();
     try {
       return rangeRespToPb(this.kv.range(rangeFromPb(req)), this.header());
@@ -674,7 +708,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ put: req });
   }
 
-  async deleteRange(req: etcdserverpb.DeleteRangeRequest.$Properties): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
+  async deleteRange(
+    req: etcdserverpb.DeleteRangeRequest.$Properties,
+  ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
     if (!req.key || req.key.length === 0) throw etcdError('EmptyKey');
     return this.proposeOk({ deleteRange: req });
   }
@@ -701,7 +737,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ txn: req });
   }
 
-  async compact(req: etcdserverpb.CompactionRequest.$Properties): Promise<etcdserverpb.CompactionResponse.$Properties> {
+  async compact(
+    req: etcdserverpb.CompactionRequest.$Properties,
+  ): Promise<etcdserverpb.CompactionResponse.$Properties> {
     const r = await this.propose({ compaction: req });
     if (r.err) throw r.err;
     if (req.physical && r.physical) await r.physical.catch(() => {});
@@ -709,17 +747,23 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   watchStream(sink: WatchSink): ClientWatchStream {
-    return new WatchAdapter(
+    const a = new WatchAdapter(
       this.kv.newWatchStream(),
       sink,
       (rev) => this.header(rev),
       this.cfg.watchProgressNotifyIntervalMs,
+      () => this.kv.rev,
+      (closed) => this.watchAdapters.delete(closed),
     );
+    this.watchAdapters.add(a);
+    return a;
   }
 
   // ---------------------------------------------------------------- Lease
 
-  async leaseGrant(req: etcdserverpb.LeaseGrantRequest.$Properties): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
+  async leaseGrant(
+    req: etcdserverpb.LeaseGrantRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
     const ttl = toNumber(req.TTL);
     if (ttl > MAX_LEASE_TTL) throw etcdError('LeaseTTLTooLarge');
     let id = toInt64(req.ID);
@@ -728,7 +772,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.proposeOk({ leaseGrant: { ID: toLong(id), TTL: ttl } });
   }
 
-  async leaseRevoke(req: etcdserverpb.LeaseRevokeRequest.$Properties): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
+  async leaseRevoke(
+    req: etcdserverpb.LeaseRevokeRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
     return this.proposeOk({ leaseRevoke: { ID: req.ID } });
   }
 
@@ -754,8 +800,7 @@ export class EtcdServer implements EtcdServerApi {
       if (this.isLeader) throw etcdError('LeaderChanged');
       const r = await this.transport.call(this.lead, method, body, Math.max(1, end - Date.now()));
       if (!r.error) return r.body;
-      const retry =
-        r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
+      const retry = r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
       if (!retry || Date.now() >= end) throw new EtcdError(r.error.code as never, r.error.message);
       await new Promise((res) => setTimeout(res, this.cfg.heartbeatIntervalMs));
     }
@@ -791,7 +836,9 @@ export class EtcdServer implements EtcdServerApi {
       const r = this.lessor.renew(id);
       if (r.checkpoint) {
         await this.proposeOk({
-          leaseCheckpoint: { checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }] },
+          leaseCheckpoint: {
+            checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }],
+          },
         });
       }
       return r.ttl;
@@ -875,7 +922,9 @@ export class EtcdServer implements EtcdServerApi {
     if (r.err) throw r.err;
   }
 
-  async memberAdd(req: etcdserverpb.MemberAddRequest.$Properties): Promise<etcdserverpb.MemberAddResponse.$Properties> {
+  async memberAdd(
+    req: etcdserverpb.MemberAddRequest.$Properties,
+  ): Promise<etcdserverpb.MemberAddResponse.$Properties> {
     const urls = req.peerURLs ?? [];
     if (urls.length === 0) throw etcdError('MemberBadURLs');
     const m = newMember('', urls, this.cfg.initialClusterToken, Math.floor(Date.now() / 1000));
@@ -889,14 +938,18 @@ export class EtcdServer implements EtcdServerApi {
     return { ...(await this.memberList()), member: this.memberPb(m) };
   }
 
-  async memberRemove(req: etcdserverpb.MemberRemoveRequest.$Properties): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
+  async memberRemove(
+    req: etcdserverpb.MemberRemoveRequest.$Properties,
+  ): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validateRemove(id));
     await this.proposeMemberChange(ConfChangeType.ConfChangeRemoveNode, id, undefined);
     return this.memberList();
   }
 
-  async memberUpdate(req: etcdserverpb.MemberUpdateRequest.$Properties): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
+  async memberUpdate(
+    req: etcdserverpb.MemberUpdateRequest.$Properties,
+  ): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
     const id = toUint64(req.ID);
     const urls = req.peerURLs ?? [];
     wrapMembership(() => this.cluster.validateUpdate(id, urls));
@@ -905,7 +958,9 @@ export class EtcdServer implements EtcdServerApi {
     return this.memberList();
   }
 
-  async memberPromote(req: etcdserverpb.MemberPromoteRequest.$Properties): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
+  async memberPromote(
+    req: etcdserverpb.MemberPromoteRequest.$Properties,
+  ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validatePromote(id));
     if (this.isLeader) {
@@ -939,7 +994,9 @@ export class EtcdServer implements EtcdServerApi {
     };
   }
 
-  async hashKV(req: etcdserverpb.HashKVRequest.$Properties): Promise<etcdserverpb.HashKVResponse.$Properties> {
+  async hashKV(
+    req: etcdserverpb.HashKVRequest.$Properties,
+  ): Promise<etcdserverpb.HashKVResponse.$Properties> {
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
       return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
@@ -965,7 +1022,9 @@ export class EtcdServer implements EtcdServerApi {
     return { header: this.header() };
   }
 
-  async moveLeader(req: etcdserverpb.MoveLeaderRequest.$Properties): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
+  async moveLeader(
+    req: etcdserverpb.MoveLeaderRequest.$Properties,
+  ): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
     const target = toUint64(req.targetID);
     if (!this.isLeader) throw etcdError('NotLeader');
     const m = this.cluster.member(target);
@@ -1012,6 +1071,41 @@ export class EtcdServer implements EtcdServerApi {
   }
 }
 
+/**
+ * A new member of a running cluster (--initial-cluster-state existing) learns its ID and the cluster's from
+ * the members it was told about, as etcd does: it must be there already (added with MemberAdd).
+ */
+async function fetchExistingCluster(cfg: EtcdConfig, initial: RaftCluster): Promise<RaftCluster> {
+  const own = new Set(cfg.initialAdvertisePeerUrls);
+  const urls = [...initial.members.values()].flatMap((m) => m.peerUrls).filter((u) => !own.has(u));
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      const json = JSON.parse(await fetchClusterInfo(url, 2000)) as ClusterJson;
+      const c = new RaftCluster(0n, 0n);
+      c.restore(json);
+      const want = [...cfg.initialAdvertisePeerUrls].sort().join(',');
+      const me = [...c.members.values()].find((m) => [...m.peerUrls].sort().join(',') === want);
+      if (!me) {
+        throw new ConfigError(
+          `error validating peerURLs: member with peer URLs ${want} is not in the existing cluster (add it with MemberAdd first)`,
+          1,
+        );
+      }
+      const out = new RaftCluster(c.clusterId, me.id);
+      out.restore(json);
+      return out;
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      errors.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(
+    `cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (${errors.join('; ')})`,
+    1,
+  );
+}
+
 function wrapMembership(fn: () => void): void {
   try {
     fn();
@@ -1033,7 +1127,8 @@ function checkPut(p: etcdserverpb.PutRequest.$Properties): void {
 function checkTxn(t: etcdserverpb.TxnRequest.$Properties): void {
   for (const c of t.compare ?? []) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
   for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
-    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0)) throw etcdError('EmptyKey');
+    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0))
+      throw etcdError('EmptyKey');
     if (op.requestPut) checkPut(op.requestPut);
     if (op.requestDeleteRange && (!op.requestDeleteRange.key || op.requestDeleteRange.key.length === 0)) {
       throw etcdError('EmptyKey');

@@ -25,22 +25,30 @@ function gauge(name: string, help: string, read: (s: MetricsSource) => number): 
 
 function create() {
   return {
-    hasLeader: gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', (s) =>
-      s.hasLeader() ? 1 : 0,
+    hasLeader: gauge(
+      'etcd_server_has_leader',
+      'Whether or not a leader exists. 1 is existence, 0 is not.',
+      (s) => (s.hasLeader() ? 1 : 0),
     ),
-    isLeader: gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', (s) =>
-      s.isLeader() ? 1 : 0,
+    isLeader: gauge(
+      'etcd_server_is_leader',
+      'Whether or not this member is a leader. 1 if is, 0 otherwise.',
+      (s) => (s.isLeader() ? 1 : 0),
     ),
     committed: gauge(
       'etcd_server_proposals_committed_total',
       'The total number of consensus proposals committed.',
       (s) => s.committed(),
     ),
-    applied: gauge('etcd_server_proposals_applied_total', 'The total number of consensus proposals applied.', (s) =>
-      s.applied(),
+    applied: gauge(
+      'etcd_server_proposals_applied_total',
+      'The total number of consensus proposals applied.',
+      (s) => s.applied(),
     ),
-    pending: gauge('etcd_server_proposals_pending', 'The current number of pending proposals to commit.', (s) =>
-      s.pending(),
+    pending: gauge(
+      'etcd_server_proposals_pending',
+      'The current number of pending proposals to commit.',
+      (s) => s.pending(),
     ),
     dbSize: gauge(
       'etcd_mvcc_db_total_size_in_bytes',

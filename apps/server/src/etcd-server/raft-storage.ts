@@ -57,7 +57,9 @@ export async function openRaftStorage(
   }
   const saved = snapshotter.loadNewest();
   const snapshot = saved ? decodeSnapshot(saved.bytes) : undefined;
-  const walSnap = snapshot ? { index: snapshot.metadata.index, term: snapshot.metadata.term } : { index: 0, term: 0 };
+  const walSnap = snapshot
+    ? { index: snapshot.metadata.index, term: snapshot.metadata.term }
+    : { index: 0, term: 0 };
   const r = await Wal.open(paths.walDir, walSnap, raftWalCodec, { segmentBytes: walSegmentBytes, onSync });
   const meta = decodeWalMetadata(r.metadata);
   if (snapshot) storage.applySnapshot(snapshot);

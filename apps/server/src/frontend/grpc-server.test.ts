@@ -97,7 +97,9 @@ describe('gRPC on node:http2', () => {
     g.addStream(def('/t.S/StreamFail', true, true), (call: ServerStream<Buffer, Buffer>) => {
       call.onmessage = () => {
         call.write(Buffer.from('one'));
-        call.end(new EtcdError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'));
+        call.end(
+          new EtcdError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'),
+        );
       };
     });
     h1 = http.createServer((_req, res) => res.end('{"health":"true"}'));
@@ -190,11 +192,15 @@ describe('gRPC on node:http2', () => {
   });
 
   it('enforces grpc-timeout and tells the handler the client is gone', async () => {
-    await assert.rejects(unary('Slow', Buffer.from('x'), { deadline: Date.now() + 150 }), (e: grpc.ServiceError) => {
-      assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
-      return true;
-    });
-    for (let i = 0; i < 50 && !cancelledCalls.includes('slow'); i++) await new Promise((r) => setTimeout(r, 20));
+    await assert.rejects(
+      unary('Slow', Buffer.from('x'), { deadline: Date.now() + 150 }),
+      (e: grpc.ServiceError) => {
+        assert.equal(e.code, grpc.status.DEADLINE_EXCEEDED);
+        return true;
+      },
+    );
+    for (let i = 0; i < 50 && !cancelledCalls.includes('slow'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.ok(cancelledCalls.includes('slow'));
   });
 
@@ -243,8 +249,34 @@ describe('gRPC on node:http2', () => {
       });
     });
     call.cancel();
-    for (let i = 0; i < 50 && !cancelledCalls.includes('ticks'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !cancelledCalls.includes('ticks'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.ok(cancelledCalls.includes('ticks'));
+  });
+
+  it('answers HTTP/2 keepalive pings of a grpc-js client on an idle stream', async () => {
+    const C = grpc.makeGenericClientConstructor({ Ticks: clientDef('/t.S/Ticks', false, true) }, 'T');
+    const pinging: any = new C(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      'grpc.keepalive_time_ms': 100,
+      'grpc.keepalive_timeout_ms': 300,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.max_pings_without_data': 0,
+    });
+    try {
+      const call = pinging.Ticks(Buffer.alloc(0));
+      let n = 0;
+      let failed: Error | null = null;
+      call.on('data', () => n++);
+      call.on('error', (e: Error) => {
+        failed = e;
+      });
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(failed, null);
+      assert.ok(n > 20, `only ${n} messages`);
+      call.cancel();
+    } finally {
+      pinging.close();
+    }
   });
 
   it('answers raw h2 requests without a gRPC content-type with 415', async () => {

@@ -80,7 +80,12 @@ abstract class BaseCall {
   timer: NodeJS.Timeout | null = null;
   trailers: Record<string, string> = OK_TRAILERS;
 
-  constructor(stream: http2.ServerHttp2Stream, def: MethodDef, headers: http2.IncomingHttpHeaders, max: number) {
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    def: MethodDef,
+    headers: http2.IncomingHttpHeaders,
+    max: number,
+  ) {
     this.stream = stream;
     this.def = def;
     this.metadata = headers;
@@ -155,7 +160,10 @@ export class UnaryCall extends BaseCall implements CallContext {
 
   setMessage(msg: Uint8Array): void {
     if (this.msg !== null) {
-      throw new EtcdError(GrpcCode.INTERNAL, 'grpc: client streaming protocol violation: get <nil>, want <EOF>');
+      throw new EtcdError(
+        GrpcCode.INTERNAL,
+        'grpc: client streaming protocol violation: get <nil>, want <EOF>',
+      );
     }
     this.msg = msg;
     this.size = msg.length;
@@ -171,7 +179,9 @@ export class UnaryCall extends BaseCall implements CallContext {
     try {
       req = this.def.decode(this.msg);
     } catch (e) {
-      this.fail(new EtcdError(GrpcCode.INTERNAL, `grpc: error unmarshalling request: ${(e as Error).message}`));
+      this.fail(
+        new EtcdError(GrpcCode.INTERNAL, `grpc: error unmarshalling request: ${(e as Error).message}`),
+      );
       return;
     }
     this.msg = null;
@@ -266,7 +276,10 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
     try {
       req = this.def.decode(msg);
     } catch (e) {
-      throw new EtcdError(GrpcCode.INTERNAL, `grpc: failed to unmarshal the received message ${(e as Error).message}`);
+      throw new EtcdError(
+        GrpcCode.INTERNAL,
+        `grpc: failed to unmarshal the received message ${(e as Error).message}`,
+      );
     }
     this.onmessage?.(req);
   }
@@ -450,12 +463,20 @@ export class GrpcServer {
     }
     const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined);
     if (timeout === -2) {
-      rejectStream(stream, GrpcCode.INTERNAL, `transport: malformed grpc-timeout: ${headers['grpc-timeout']}`);
+      rejectStream(
+        stream,
+        GrpcCode.INTERNAL,
+        `transport: malformed grpc-timeout: ${headers['grpc-timeout']}`,
+      );
       return;
     }
     const enc = headers['grpc-encoding'];
     if (typeof enc === 'string' && enc !== 'identity' && enc !== 'gzip') {
-      rejectStream(stream, GrpcCode.UNIMPLEMENTED, `grpc: Decompressor is not installed for grpc-encoding "${enc}"`);
+      rejectStream(
+        stream,
+        GrpcCode.UNIMPLEMENTED,
+        `grpc: Decompressor is not installed for grpc-encoding "${enc}"`,
+      );
       return;
     }
     let call: BaseCall;

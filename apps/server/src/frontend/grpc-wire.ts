@@ -140,7 +140,10 @@ export class MessageReader {
           `grpc: received message after decompression larger than max (${this.maxLength + 1} vs. ${this.maxLength})`,
         );
       }
-      throw new EtcdError(GrpcCode.INTERNAL, `grpc: failed to decompress the received message: ${(e as Error).message}`);
+      throw new EtcdError(
+        GrpcCode.INTERNAL,
+        `grpc: failed to decompress the received message: ${(e as Error).message}`,
+      );
     }
     if (out.length > this.maxLength) {
       throw new EtcdError(

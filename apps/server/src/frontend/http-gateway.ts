@@ -37,7 +37,11 @@ const CORS = {
   'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
   'Access-Control-Allow-Origin': '*',
 };
-const JSON_HEADERS = { ...CORS, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' };
+const JSON_HEADERS = {
+  ...CORS,
+  'Content-Type': 'application/json',
+  'Grpc-Metadata-Content-Type': 'application/grpc',
+};
 
 export function createHttpGateway(opts: HttpGatewayOptions): http.Server {
   const server = http.createServer((req, res) => {
@@ -54,7 +58,11 @@ export function createHttpGateway(opts: HttpGatewayOptions): http.Server {
   return server;
 }
 
-async function handle(opts: HttpGatewayOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  opts: HttpGatewayOptions,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const url = req.url ?? '/';
   const path = url.split('?')[0]!;
   res.on('error', () => {});
@@ -78,7 +86,11 @@ async function handle(opts: HttpGatewayOptions, req: http.IncomingMessage, res: 
     return;
   }
   if (!path.startsWith('/v3/')) {
-    res.writeHead(404, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(404, {
+      ...CORS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end('404 page not found\n');
     return;
   }
@@ -100,7 +112,11 @@ async function handle(opts: HttpGatewayOptions, req: http.IncomingMessage, res: 
   }
   const entry = opts.table.get(call.method.path);
   if (entry === undefined) {
-    sendError(res, 12, `unknown method ${call.method.method} for service ${call.method.package}.${call.method.service}`);
+    sendError(
+      res,
+      12,
+      `unknown method ${call.method.method} for service ${call.method.package}.${call.method.service}`,
+    );
     return;
   }
   if (entry.unary !== null) {

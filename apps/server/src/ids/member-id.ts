@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 
 // etcd derives a member's ID from what identifies it at bootstrap (its sorted peer URLs and the cluster
 // token), so that every member computes the same IDs from the same --initial-cluster without talking.
-export function computeMemberId(peerUrls: readonly string[], clusterToken: string, addedAtSec?: number): bigint {
+export function computeMemberId(
+  peerUrls: readonly string[],
+  clusterToken: string,
+  addedAtSec?: number,
+): bigint {
   const parts = [...peerUrls].sort();
   let text = parts.join('') + clusterToken;
   // A member added at runtime (MemberAdd) mixes in the time, so re-adding the same URLs gives a new ID.
@@ -15,7 +19,9 @@ export function computeMemberId(peerUrls: readonly string[], clusterToken: strin
 export function computeClusterId(memberIds: readonly bigint[]): bigint {
   const ids = [...memberIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const buf = Buffer.alloc(8 * ids.length);
-  ids.forEach((id, i) => buf.writeBigUInt64BE(id, 8 * i));
+  ids.forEach((id, i) => {
+    buf.writeBigUInt64BE(id, 8 * i);
+  });
   return createHash('sha1').update(buf).digest().readBigUInt64BE(0);
 }
 

@@ -12,8 +12,14 @@ test('initial cluster IDs match etcd and validation rejects duplicates', () => {
   );
   assert.equal(c.localId.toString(16), '8e9e05c52164694d');
   assert.equal(c.clusterId.toString(16), 'cdf818194e3a8c32');
-  assert.throws(() => c.validateAdd(newMember('x', ['http://localhost:2380'], 'etcd-cluster')), /MemberExist/);
-  assert.throws(() => c.validateAdd(newMember('x', ['http://localhost:2380'], 'etcd-cluster', 5)), /PeerURLExist/);
+  assert.throws(
+    () => c.validateAdd(newMember('x', ['http://localhost:2380'], 'etcd-cluster')),
+    /MemberExist/,
+  );
+  assert.throws(
+    () => c.validateAdd(newMember('x', ['http://localhost:2380'], 'etcd-cluster', 5)),
+    /PeerURLExist/,
+  );
   const n = newMember('', ['http://h2:2380'], 'etcd-cluster', 5);
   c.validateAdd(n);
   c.add(n);

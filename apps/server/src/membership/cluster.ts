@@ -32,7 +32,7 @@ export class RaftCluster {
 
   constructor(
     public clusterId: bigint,
-    readonly localId: bigint,
+    public localId: bigint,
   ) {}
 
   /** The initial cluster from --initial-cluster (name -> peer URLs). */
@@ -77,7 +77,8 @@ export class RaftCluster {
     if (this.removed.has(id)) throw new MembershipError('IDRemoved');
     if (!this.members.has(id)) throw new MembershipError('MemberNotFound');
     for (const x of this.members.values()) {
-      if (x.id !== id && x.peerUrls.some((u) => peerUrls.includes(u))) throw new MembershipError('PeerURLExist');
+      if (x.id !== id && x.peerUrls.some((u) => peerUrls.includes(u)))
+        throw new MembershipError('PeerURLExist');
     }
   }
 

@@ -30,7 +30,12 @@ export interface MemberJson {
 }
 
 export function memberToJson(m: Member): MemberJson {
-  const j: MemberJson = { id: m.id.toString(16), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls };
+  const j: MemberJson = {
+    id: m.id.toString(16),
+    name: m.name,
+    peerURLs: m.peerUrls,
+    clientURLs: m.clientUrls,
+  };
   if (m.isLearner) j.isLearner = true;
   return j;
 }

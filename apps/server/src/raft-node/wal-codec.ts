@@ -1,4 +1,11 @@
-import { decodeEntry, decodeHardState, type Entry, encodeEntry, encodeHardState, type HardState } from '@kv/raft';
+import {
+  decodeEntry,
+  decodeHardState,
+  type Entry,
+  encodeEntry,
+  encodeHardState,
+  type HardState,
+} from '@kv/raft';
 import type { WalCodec } from '../wal/wal.js';
 
 export const raftWalCodec: WalCodec<Entry, HardState> = {

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -74,6 +85,7 @@ export class Snapshotter {
   private purge(): void {
     if (this.maxSnapshots <= 0) return;
     const all = this.list();
-    for (const s of all.slice(0, Math.max(0, all.length - this.maxSnapshots))) unlinkSync(join(this.dir, s.name));
+    for (const s of all.slice(0, Math.max(0, all.length - this.maxSnapshots)))
+      unlinkSync(join(this.dir, s.name));
   }
 }

@@ -2,7 +2,9 @@
 // any raft message crosses, so a misconfigured member cannot disturb a cluster it does not belong to.
 export const PROTOCOL_VERSION = 1;
 
-export type ConnectionKind = 'stream' | 'snapshot';
+/** stream: raft messages; snapshot: one snapshot transfer; info: a joining member asks for the members. */
+export type ConnectionKind = 'stream' | 'snapshot' | 'info';
+const KINDS: ConnectionKind[] = ['stream', 'snapshot', 'info'];
 
 export interface Hello {
   version: number;
@@ -18,7 +20,7 @@ export function encodeHello(h: Hello): Buffer {
   b.writeBigUInt64LE(h.clusterId, 2);
   b.writeBigUInt64LE(h.from, 10);
   b.writeBigUInt64LE(h.to, 18);
-  b.writeUInt8(h.kind === 'stream' ? 0 : 1, 26);
+  b.writeUInt8(KINDS.indexOf(h.kind), 26);
   return b;
 }
 
@@ -29,7 +31,7 @@ export function decodeHello(b: Buffer): Hello {
     clusterId: b.readBigUInt64LE(2),
     from: b.readBigUInt64LE(10),
     to: b.readBigUInt64LE(18),
-    kind: b.readUInt8(26) === 0 ? 'stream' : 'snapshot',
+    kind: KINDS[b.readUInt8(26)] ?? 'stream',
   };
 }
 
@@ -39,7 +41,8 @@ export function checkHello(h: Hello, localId: bigint, clusterId: bigint, isRemov
   if (h.clusterId !== clusterId) {
     return `cluster ID mismatch: local cluster ${clusterId.toString(16)}, remote ${h.clusterId.toString(16)}`;
   }
-  if (h.to !== localId) return `member ID mismatch: this is ${localId.toString(16)}, not ${h.to.toString(16)}`;
+  if (h.to !== localId)
+    return `member ID mismatch: this is ${localId.toString(16)}, not ${h.to.toString(16)}`;
   if (isRemoved(h.from)) return `member ${h.from.toString(16)} was removed from the cluster`;
   return undefined;
 }

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
-import { PeerRejectedError, dialPeer } from './connect.js';
+import { dialPeer, PeerRejectedError } from './connect.js';
 import { encodeFrame, type Frame, FrameType } from './frame.js';
-import { decodeRpcResponse, encodeRpcRequest, type RpcResult } from './rpc.js';
 import { PROTOCOL_VERSION } from './handshake.js';
+import { decodeRpcResponse, encodeRpcRequest, type RpcResult } from './rpc.js';
 
 export interface PeerOptions {
   localId: bigint;
@@ -87,7 +87,9 @@ export class Peer {
         Math.max(1, end - Date.now()),
       );
       this.calls.set(id, { resolve, timer });
-      this.socket!.write(Buffer.concat(encodeFrame(FrameType.RpcRequest, encodeRpcRequest(id, method, body))));
+      this.socket!.write(
+        Buffer.concat(encodeFrame(FrameType.RpcRequest, encodeRpcRequest(id, method, body))),
+      );
     });
   }
 
@@ -168,7 +170,10 @@ export class Peer {
         this.queuedMsgs = 0;
         this.opts.onUnreachable(this.opts.peerId);
         if (err.message !== this.lastError) {
-          this.opts.log('warn', `cannot reach peer ${this.opts.peerId.toString(16)} at ${url}: ${err.message}`);
+          this.opts.log(
+            'warn',
+            `cannot reach peer ${this.opts.peerId.toString(16)} at ${url}: ${err.message}`,
+          );
           this.lastError = err.message;
         }
         // A refusal will not fix itself quickly; do not hammer the other cluster.

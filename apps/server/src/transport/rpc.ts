@@ -1,6 +1,8 @@
 // Requests forwarded between members on the peer stream (etcd forwards lease keep-alives and TTL queries
 // to the leader over its peer HTTP API): a call id, the method name, and opaque bytes each way.
-export type RpcResult = { body: Uint8Array; error?: undefined } | { error: { code: number; message: string } };
+export type RpcResult =
+  | { body: Uint8Array; error?: undefined }
+  | { error: { code: number; message: string } };
 
 export function encodeRpcRequest(id: number, method: string, body: Uint8Array): Buffer {
   const name = Buffer.from(method, 'utf8');

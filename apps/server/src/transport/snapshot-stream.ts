@@ -30,7 +30,11 @@ function writeWithBackpressure(socket: Socket, parts: Buffer[]): Promise<void> {
 }
 
 /** Streams the raft snapshot message and then each file over an established snapshot connection. */
-export async function streamSnapshot(socket: Socket, message: Uint8Array, files: SnapshotFile[]): Promise<void> {
+export async function streamSnapshot(
+  socket: Socket,
+  message: Uint8Array,
+  files: SnapshotFile[],
+): Promise<void> {
   await writeWithBackpressure(socket, encodeFrame(FrameType.Message, message));
   for (const file of files) {
     const size = statSync(file.path).size;

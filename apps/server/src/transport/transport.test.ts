@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FrameDecoder, encodeFrame, FrameType } from './frame.js';
+import { encodeFrame, FrameDecoder, FrameType } from './frame.js';
 import { Transport, type TransportHandlers } from './transport.js';
 
 interface Node {

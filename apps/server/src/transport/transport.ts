@@ -19,6 +19,8 @@ export interface TransportHandlers {
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
   isRemoved(id: bigint): boolean;
+  /** The members as JSON, for a member joining the cluster ('info' connections). */
+  clusterInfo?(): string;
   /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
   onRpc?(from: bigint, method: string, body: Buffer): Promise<RpcResult>;
 }
@@ -139,7 +141,9 @@ export class Transport {
       });
       try {
         const closed = new Promise<never>((_, rej) =>
-          socket.once('close', () => rej(new Error('snapshot connection closed before the receiver was done'))),
+          socket.once('close', () =>
+            rej(new Error('snapshot connection closed before the receiver was done')),
+          ),
         );
         closed.catch(() => {});
         await Promise.race([streamSnapshot(socket, message, files), closed]);
@@ -196,6 +200,12 @@ export class Transport {
           try {
             if (f.type !== FrameType.Hello) throw new Error('expected a hello frame');
             hello = decodeHello(f.body);
+            if (hello.kind === 'info') {
+              const info = this.handlers.clusterInfo?.() ?? '';
+              socket.end(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.from(info, 'utf8'))));
+              socket.removeAllListeners('data');
+              return;
+            }
             reason = checkHello(hello, this.opts.localId, this.clusterId, this.handlers.isRemoved);
           } catch (err) {
             reason = (err as Error).message;
@@ -250,7 +260,8 @@ export class Transport {
         )
       : Promise.resolve<RpcResult>({ error: { code: 12, message: `unknown peer method ${req.method}` } });
     run.then((result) => {
-      if (!socket.destroyed) socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
+      if (!socket.destroyed)
+        socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
     });
   }
 

@@ -1,4 +1,17 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crcPayload, decodeRecord, encodeRecord, RecordType } from './record.js';
@@ -200,7 +213,8 @@ export class Wal<E, S> {
         off = r.end;
         switch (r.type) {
           case RecordType.Metadata:
-            if (metadata && !metadata.equals(r.payload)) throw new WalCorruptError('wal: conflicting metadata');
+            if (metadata && !metadata.equals(r.payload))
+              throw new WalCorruptError('wal: conflicting metadata');
             metadata = Buffer.from(r.payload);
             break;
           case RecordType.HardState:
@@ -270,7 +284,8 @@ export class Wal<E, S> {
       const out: Buffer[] = [];
       let crc = this.crc;
       for (const e of entries) crc = encodeRecord(out, RecordType.Entry, this.codec.encodeEntry(e), crc);
-      if (state !== undefined) crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
+      if (state !== undefined)
+        crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
       await this.writeAndSync(out, crc, sync);
       if (entries.length) this.lastIndex = this.codec.entryIndex(entries[entries.length - 1]!);
       if (state !== undefined) this.lastState = state;
