@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, type Member, readLocal, serverKind, skipReason, waitFor } from './harness/index';
+import { Cluster, type Member, readLocal, serverKind, skipReason, sleep, waitFor } from './harness/index';
 import { AckedWriter, missingAcked } from './workload/acked-writes';
 
 const ELECTION_MS = 500;
@@ -56,7 +56,7 @@ describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipR
       while (!stop && n < 2000) {
         const [k, v] = [`failover/bg${String(n).padStart(5, '0')}`, `bg-${n}`];
         n++;
-        await sw.putOnce(k, v);
+        if (!(await sw.putOnce(k, v))) await sleep(20);
       }
     })();
 
@@ -89,6 +89,7 @@ describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipR
       await background;
     }
     t.diagnostic(`background writer: ${sw.acked.size} acknowledged, ${sw.failures} failed during failover`);
+    if (sw.failures) t.diagnostic(`failures: ${sw.errorSummary()}`);
 
     old.start();
     await old.waitHealthy(45_000);
@@ -175,7 +176,8 @@ describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKin
     const writers = Array.from({ length: 8 }, async () => {
       for (let i = 0; i < 5000 && !stop; i++) {
         const [k, v] = w!.nextKey();
-        await w!.putOnce(k, v);
+        // A dead cluster fails calls at once: back off a little rather than spin.
+        if (!(await w!.putOnce(k, v))) await sleep(20);
       }
     });
     await waitFor('writes to be flowing', () => (w!.acked.size >= 80 ? true : undefined), 30_000, 20);
@@ -183,6 +185,7 @@ describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKin
     stop = true;
     await Promise.all(writers);
     t.diagnostic(`${w.acked.size} writes acknowledged, ${w.failures} failed, before and during the crash`);
+    t.diagnostic(`failures: ${w.errorSummary()}`);
     for (const m of c.members) m.start();
     await Promise.all(c.members.map((m) => m.waitHealthy(60_000)));
     await assertAllMembersHold(c, w, 60_000);

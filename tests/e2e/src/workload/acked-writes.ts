@@ -9,6 +9,8 @@ import { SINGLE_ATTEMPT } from './no-retry';
 export class AckedWriter {
   readonly acked = new Map<string, string>();
   failures = 0;
+  /** Distinct failure messages and how often each was seen, for diagnostics. */
+  readonly errors = new Map<string, number>();
   private client: Etcd3;
   private seq = 0;
 
@@ -36,8 +38,11 @@ export class AckedWriter {
       await this.client.put(key).value(value);
       this.acked.set(key, value);
       return true;
-    } catch {
+    } catch (e) {
       this.failures++;
+      const msg = String((e as Error).message ?? e).slice(0, 120);
+      if (this.errors.size < 20 || this.errors.has(msg))
+        this.errors.set(msg, (this.errors.get(msg) ?? 0) + 1);
       return false;
     }
   }
@@ -66,6 +71,15 @@ export class AckedWriter {
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     return ok;
+  }
+
+  /** The failure messages, most frequent first. */
+  errorSummary(): string {
+    return [...this.errors]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([m, n]) => `${n}x ${m}`)
+      .join('; ');
   }
 
   close(): void {
