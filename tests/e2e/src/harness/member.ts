@@ -172,6 +172,16 @@ export class Member {
     }
   }
 
+  /** SIGSTOP: the process freezes with its sockets open, like a long GC pause or a hung VM. */
+  pause(): void {
+    if (this.running && this.pid !== undefined) process.kill(this.pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    if (this.running && this.pid !== undefined) process.kill(this.pid, 'SIGCONT');
+  }
+
   async restart(): Promise<void> {
     if (this.running) await this.kill9();
     this.start();

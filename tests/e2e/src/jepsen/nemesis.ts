@@ -6,9 +6,12 @@ export interface NemesisEvent {
   what: string;
 }
 
+export type Fault = 'kill' | 'pause' | 'mixed';
+
 /**
- * Kills one member at a time with SIGKILL (every other time the leader) and restarts it with the same
- * data dir, until stopped. One member down at a time keeps a 3-member cluster's quorum.
+ * Faults one member at a time (every other time the leader), until stopped: 'kill' is SIGKILL then a
+ * restart with the same data dir; 'pause' is SIGSTOP then SIGCONT, so a frozen leader wakes up still
+ * believing it leads. One member faulty at a time keeps a 3-member cluster's quorum.
  */
 export class KillRestartNemesis {
   readonly events: NemesisEvent[] = [];
@@ -19,6 +22,7 @@ export class KillRestartNemesis {
     private readonly cluster: Cluster,
     private readonly rnd: () => number,
     private readonly t0: number,
+    private readonly fault: Fault = 'kill',
   ) {}
 
   start(): void {
@@ -42,11 +46,20 @@ export class KillRestartNemesis {
       let victim = this.cluster.members[Math.floor(this.rnd() * this.cluster.members.length)]!;
       if (round % 2 === 0) victim = await this.cluster.leader(10_000).catch(() => victim);
       round++;
-      await victim.kill9();
-      this.log(`kill -9 ${victim.spec.name}`);
-      await this.pause(500 + this.rnd() * 1500);
-      victim.start();
-      this.log(`restart ${victim.spec.name}`);
+      const kind = this.fault === 'mixed' ? (this.rnd() < 0.5 ? 'kill' : 'pause') : this.fault;
+      if (kind === 'pause') {
+        victim.pause();
+        this.log(`pause ${victim.spec.name}`);
+        await this.pause(500 + this.rnd() * 2000);
+        victim.resume();
+        this.log(`resume ${victim.spec.name}`);
+      } else {
+        await victim.kill9();
+        this.log(`kill -9 ${victim.spec.name}`);
+        await this.pause(500 + this.rnd() * 1500);
+        victim.start();
+        this.log(`restart ${victim.spec.name}`);
+      }
       await victim
         .waitHealthy(45_000)
         .catch((e: Error) => this.log(`${victim.spec.name} unhealthy: ${e.message}`));

@@ -3,13 +3,15 @@ import type { Cluster } from '../harness/cluster';
 import { sleep } from '../harness/poll';
 import type { HistoryOp } from '../linearizability/history';
 import { SINGLE_ATTEMPT } from '../workload/no-retry';
-import { KillRestartNemesis, type NemesisEvent } from './nemesis';
+import { type Fault, KillRestartNemesis, type NemesisEvent } from './nemesis';
 
 export interface WorkloadOptions {
   durationMs: number;
   clients: number;
   keys: number;
   nemesis: boolean;
+  /** Which faults the nemesis injects (default 'kill'). */
+  fault?: Fault;
   seed: number;
   /** Per-call deadline; a write that misses it is indeterminate. */
   opTimeoutMs?: number;
@@ -53,7 +55,7 @@ export async function runRegisterWorkload(cluster: Cluster, o: WorkloadOptions):
   const now = () => performance.now() - t0;
   const history: HistoryOp[] = [];
   const counts = { ok: 0, failedReads: 0, indeterminate: 0, casFalse: 0 };
-  const nemesis = new KillRestartNemesis(cluster, prng(o.seed + 1), t0);
+  const nemesis = new KillRestartNemesis(cluster, prng(o.seed + 1), t0, o.fault ?? 'kill');
   const endAt = Date.now() + o.durationMs;
   const timeout = o.opTimeoutMs ?? 2000;
 

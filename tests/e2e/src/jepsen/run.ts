@@ -1,4 +1,5 @@
-// The register workload for longer than CI allows: `pnpm run jepsen -- --seconds 120 [--server etcd]`.
+// The register workload for longer than CI allows:
+// `pnpm run jepsen -- --seconds 120 [--server etcd] [--fault kill|pause|mixed] [--clients 5] [--keys 3] [--seed N]`.
 // Prints the history's figures and the checker's verdict; exits 1 when not linearizable.
 import { Cluster } from '../harness/cluster';
 import { checkRegisters } from '../linearizability/checker';
@@ -17,19 +18,23 @@ async function main(): Promise<number> {
   const clients = Number(arg('clients', '5'));
   const keys = Number(arg('keys', '3'));
   const seed = Number(arg('seed', String(Date.now() % 100000)));
+  const fault = arg('fault', 'mixed') as 'kill' | 'pause' | 'mixed';
   const c = await Cluster.start({ size: 3 });
   try {
-    console.log(`jepsen: ${server}, 3 members, ${clients} clients, ${keys} keys, ${seconds} s, seed ${seed}`);
+    console.log(
+      `jepsen: ${server}, 3 members, ${clients} clients, ${keys} keys, ${seconds} s, fault ${fault}, seed ${seed}`,
+    );
     const r = await runRegisterWorkload(c, {
       durationMs: seconds * 1000,
       clients,
       keys,
       nemesis: true,
+      fault,
       seed,
     });
     console.log(`ops: ${r.history.length} recorded ${JSON.stringify(r.counts)}`);
     console.log(
-      `nemesis: ${r.nemesis.length} events; kills: ${r.nemesis.filter((e) => e.what.startsWith('kill')).length}`,
+      `nemesis: ${r.nemesis.length} events; kills: ${r.nemesis.filter((e) => e.what.startsWith('kill')).length}, pauses: ${r.nemesis.filter((e) => e.what.startsWith('pause')).length}`,
     );
     const t = Date.now();
     const check = checkRegisters(r.history, () => r.init, 50_000_000);
