@@ -10,6 +10,7 @@ import {
   httpRequest,
   isHealthy,
   readLocal,
+  SUITE_TIMEOUT_MS,
   serverKind,
   skipReason,
   waitFor,
@@ -45,7 +46,10 @@ async function assertServing(c: Cluster, tag: string) {
   assert.equal((await etcdctlOk(m.endpoint, ['get', `alive/${tag}`, '--print-value-only'])).trim(), 'yes');
 }
 
-describe(`bad input gets clean errors [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`bad input gets clean errors [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let c: Cluster;
   before(async () => {
     c = await Cluster.start({ size: 1, flags: ['--max-request-bytes', '65536'] });
@@ -114,7 +118,10 @@ describe(`bad input gets clean errors [${serverKind()}]`, { skip: skipReason() }
   });
 });
 
-describe(`a full --quota-backend-bytes [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`a full --quota-backend-bytes [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let c: Cluster;
   let client: Etcd3 | undefined;
   const quota = 1024 * 1024;

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, type Member, readLocal, serverKind, skipReason, sleep, waitFor } from './harness/index';
+import {
+  Cluster,
+  type Member,
+  readLocal,
+  SUITE_TIMEOUT_MS,
+  serverKind,
+  skipReason,
+  sleep,
+  waitFor,
+} from './harness/index';
 import { AckedWriter, missingAcked } from './workload/acked-writes';
 
 const ELECTION_MS = 500;
@@ -29,7 +38,10 @@ async function assertAllMembersHold(c: Cluster, w: AckedWriter, timeoutMs: numbe
   }
 }
 
-describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let c: Cluster;
   let w: AckedWriter | undefined;
   before(async () => {
@@ -105,6 +117,7 @@ describe(`3-member cluster: kill -9 the leader [${serverKind()}]`, { skip: skipR
 
 describe(`3-member cluster: a member far behind catches up by snapshot [${serverKind()}]`, {
   skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
 }, () => {
   let c: Cluster;
   let w: AckedWriter | undefined;
@@ -157,6 +170,7 @@ describe(`3-member cluster: a member far behind catches up by snapshot [${server
 
 describe(`3-member cluster: kill -9 every member at once, mid-write [${serverKind()}]`, {
   skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
 }, () => {
   let c: Cluster;
   let w: AckedWriter | undefined;

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { Cluster, serverKind, skipReason, sleep, waitFor } from './harness/index';
+import { Cluster, SUITE_TIMEOUT_MS, serverKind, skipReason, sleep, waitFor } from './harness/index';
 
-describe(`npm etcd3 client against a single member [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`npm etcd3 client against a single member [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let c: Cluster;
   let client: Etcd3;
   before(async () => {

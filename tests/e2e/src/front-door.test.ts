@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, etcdctlOk, httpRequest, serverKind, skipReason } from './harness/index';
+import { Cluster, etcdctlOk, httpRequest, SUITE_TIMEOUT_MS, serverKind, skipReason } from './harness/index';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
@@ -52,6 +52,7 @@ function watchStream(
 
 describe(`HTTP front door: /version, /health, /metrics, JSON gateway [${serverKind()}]`, {
   skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
 }, () => {
   let c: Cluster;
   before(async () => {

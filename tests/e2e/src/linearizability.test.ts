@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, serverKind, skipReason } from './harness/index';
+import { Cluster, SUITE_TIMEOUT_MS, serverKind, skipReason } from './harness/index';
 import { runRegisterWorkload } from './jepsen/register-workload';
 import { checkRegisters } from './linearizability/checker';
 
 const seconds = Number(process.env.KV_E2E_JEPSEN_SECONDS ?? 20);
 
-describe(`Jepsen-style registers under kill -9 and SIGSTOP [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`Jepsen-style registers under kill -9 and SIGSTOP [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
   let c: Cluster;
   before(async () => {
     c = await Cluster.start({ size: 3 });

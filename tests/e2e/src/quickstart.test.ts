@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { Cluster, ETCDCTL_PATH, quickstartScript, serverKind, skipReason } from './harness/index';
+import {
+  Cluster,
+  ETCDCTL_PATH,
+  quickstartScript,
+  SUITE_TIMEOUT_MS,
+  serverKind,
+  skipReason,
+} from './harness/index';
 
 /** Runs the user's quick start check with Debian's stock etcdctl against one endpoint. */
 function runQuickstart(endpoint: string): Promise<{ code: number; out: string }> {
@@ -18,7 +25,7 @@ const skip =
   skipReason() ??
   (quickstartScript() ? undefined : 'shared/checks/quickstart.sh not found (set KV_SHARED_DIR)');
 
-describe(`quick start with stock etcdctl [${serverKind()}]`, { skip }, () => {
+describe(`quick start with stock etcdctl [${serverKind()}]`, { skip, timeout: SUITE_TIMEOUT_MS }, () => {
   describe('single member', () => {
     let c: Cluster;
     before(async () => {

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { Cluster, readLocal, serverKind, skipReason, sleep, waitFor } from './harness/index';
+import {
+  Cluster,
+  readLocal,
+  SUITE_TIMEOUT_MS,
+  serverKind,
+  skipReason,
+  sleep,
+  waitFor,
+} from './harness/index';
 import { AckedWriter } from './workload/acked-writes';
 
 describe(`watch across leader kills: in order, no gap, no duplicate [${serverKind()}]`, {
   skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
 }, () => {
   let c: Cluster;
   let watcherClient: Etcd3 | undefined;

@@ -16,6 +16,7 @@ export {
   ETCDCTL as ETCDCTL_PATH,
   oursBinary,
   type ServerKind,
+  SUITE_TIMEOUT_MS,
   serverCommand,
   serverKind,
   skipReason,

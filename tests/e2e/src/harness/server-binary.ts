@@ -45,3 +45,6 @@ export function skipReason(kind: ServerKind = serverKind()): string | undefined 
     ? undefined
     : `KV_E2E_SERVER=ours but ${oursBinary()} does not exist yet; set KV_E2E_SERVER=etcd to run against Debian's etcd`;
 }
+
+/** A bound on any one describe block, so a hung server fails the run instead of stalling CI. */
+export const SUITE_TIMEOUT_MS = Number(process.env.KV_E2E_SUITE_TIMEOUT_MS ?? 300_000);
