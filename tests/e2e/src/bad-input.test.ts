@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import {
   Cluster,
+  endpointStatus,
   etcdctl,
   etcdctlOk,
   httpRequest,
@@ -142,6 +143,7 @@ describe(`a full --quota-backend-bytes [${serverKind()}]`, {
     });
     const acked = new Map<string, string>();
     let firstError = '';
+    const sizes: number[] = [(await endpointStatus(ep))?.dbSize ?? -1];
     // 32 KiB values: a 1 MiB quota fills within a few dozen; the bound is 40x that.
     for (let i = 0; i < 1200 && !firstError; i++) {
       const key = `quota/${String(i).padStart(5, '0')}`;
@@ -149,11 +151,13 @@ describe(`a full --quota-backend-bytes [${serverKind()}]`, {
       try {
         await client.put(key).value(value);
         acked.set(key, value);
+        if (i < 3) sizes.push((await endpointStatus(ep))?.dbSize ?? -1);
       } catch (e) {
         firstError = (e as Error).message;
       }
     }
     t.diagnostic(`${acked.size} puts of 32 KiB acknowledged before: ${firstError}`);
+    t.diagnostic(`dbSize (endpoint status) at start and after each of the first puts: ${sizes.join(', ')}`);
     assert.match(firstError, /database space exceeded/, 'the quota was never hit');
 
     const put = await etcdctl(ep, ['put', 'one-more', 'x']);
