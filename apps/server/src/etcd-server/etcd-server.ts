@@ -859,6 +859,11 @@ export class EtcdServer implements EtcdServerApi {
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
   async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    // A new leader starts lease clocks once it has applied its first entry: give it that moment.
+    const until = Date.now() + this.cfg.electionTimeoutMs;
+    while (this.isLeader && !this.lessor.isPrimary && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, this.cfg.heartbeatIntervalMs / 2));
+    }
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const r = this.lessor.renew(id);
