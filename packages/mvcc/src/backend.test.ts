@@ -58,3 +58,18 @@ test('iterate honours bounds, reverse order and chunking', async () => {
   );
   await backend.close();
 });
+
+test('approximateSize grows with the data written, not with memtable arena blocks', async () => {
+  const backend = await Backend.open(`${dir.path}/size`);
+  const ns = backend.namespace('key');
+  const before = backend.approximateSize();
+  ns.put(Buffer.from('a'), Buffer.alloc(32 * 1024, 1));
+  backend.commit();
+  const after1 = backend.approximateSize();
+  assert.ok(after1 - before >= 32 * 1024, `grew by ${after1 - before}`);
+  assert.ok(after1 - before < 128 * 1024, `one 32 KiB put must not count as ${after1 - before} bytes`);
+  await backend.close();
+  const again = await Backend.open(`${dir.path}/size`);
+  assert.ok(again.approximateSize() >= 32 * 1024);
+  await again.close();
+});
