@@ -1,0 +1,72 @@
+// Result types shared by every API: the response header and the stored key-value.
+
+/** Where and when a response was produced. */
+export interface ResponseHeader {
+  clusterId: bigint;
+  memberId: bigint;
+  /** Store revision when the request was applied (for reads: the revision read at). */
+  revision: number;
+  raftTerm: number;
+}
+
+/** One stored key with its metadata. `key` and `value` are raw bytes; the string getters decode UTF-8. */
+export class KeyValue {
+  constructor(
+    readonly key: Buffer,
+    readonly value: Buffer,
+    /** Revision of the last creation of this key. */
+    readonly createRevision: number,
+    /** Revision of the last modification of this key. */
+    readonly modRevision: number,
+    /** Number of modifications since creation (1 after the first put). */
+    readonly version: number,
+    /** Lease the key is attached to, 0n for none. */
+    readonly lease: bigint,
+  ) {}
+
+  /** The key as a UTF-8 string. */
+  get keyString(): string {
+    return this.key.toString('utf8');
+  }
+
+  /** The value as a UTF-8 string. */
+  get valueString(): string {
+    return this.value.toString('utf8');
+  }
+
+  /** The value parsed as JSON. */
+  json<T = unknown>(): T {
+    return JSON.parse(this.valueString) as T;
+  }
+}
+
+const big = (v: unknown): bigint => (v === undefined || v === null || v === '' ? 0n : BigInt(v as string));
+const num = (v: unknown): number => (v === undefined || v === null ? 0 : Number(v));
+const buf = (v: unknown): Buffer => (v ? Buffer.from(v as Uint8Array) : Buffer.alloc(0));
+
+/** @internal */
+export function headerFromWire(h: any): ResponseHeader {
+  return {
+    clusterId: big(h?.clusterId),
+    memberId: big(h?.memberId),
+    revision: num(h?.revision),
+    raftTerm: num(h?.raftTerm),
+  };
+}
+
+/** @internal */
+export function kvFromWire(kv: any): KeyValue {
+  return new KeyValue(
+    buf(kv.key),
+    buf(kv.value),
+    num(kv.createRevision),
+    num(kv.modRevision),
+    num(kv.version),
+    big(kv.lease),
+  );
+}
+
+/** @internal */
+export const wireNum = num;
+/** @internal */
+export const wireBig = big;
