@@ -21,13 +21,3 @@ export interface ConnOptions {
 
 export type Service = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
-/** How one RPC's messages cross the wire. */
-export interface MethodCodec {
-  path: string;
-  serialize(req: unknown): Buffer;
-  deserialize(buf: Buffer): unknown;
-}
-
-export interface Codec {
-  method(service: Service, name: string): MethodCodec;
-}

@@ -163,8 +163,7 @@ async function main(argv: string[]): Promise<void> {
   const makeConn = (endpoint?: string): Conn => {
     const opts = connOptions(globals);
     const { Conn } = require('./conn') as typeof import('./conn');
-    const { loadCodec } = require('./codec') as typeof import('./codec');
-    const c = new Conn(opts, loadCodec(), endpoint);
+    const c = new Conn(opts, endpoint);
     conns.push(c);
     return c;
   };
