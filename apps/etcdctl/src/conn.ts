@@ -90,7 +90,9 @@ export class Conn {
       endpoints: t ? endpoints.map((e) => (/^\w+:\/\//.test(e) ? e : `https://${e}`)) : endpoints,
       auth: opts.user !== undefined ? { username: opts.user, password: opts.password ?? '' } : undefined,
       tls: t ? { ca: read(t.ca), cert: read(t.cert), key: read(t.key), serverName: t.serverName } : undefined,
-      keepAlive: { timeMs: opts.keepAliveTimeMs, timeoutMs: opts.keepAliveTimeoutMs },
+      // etcd's gRPC server answers pings closer than 5s apart with GOAWAY (too_many_pings); grpc-go
+      // clients ping only when idle, grpc-js on a fixed period, so the period is kept above that floor.
+      keepAlive: { timeMs: Math.max(opts.keepAliveTimeMs, 10_000), timeoutMs: opts.keepAliveTimeoutMs },
       defaultTimeout: opts.commandTimeoutMs,
     });
     this.invoker = (this.client as unknown as { invoker: Invoker }).invoker;

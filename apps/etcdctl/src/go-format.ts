@@ -116,7 +116,11 @@ export function humanizeBytes(n: number): string {
   const e = Math.floor(Math.log(n) / Math.log(1000));
   const suffix = sizes[e];
   const val = Math.floor((n / 1000 ** e) * 10 + 0.5) / 10;
-  return val < 10 ? `${val.toFixed(1)} ${suffix}` : `${val.toFixed(0)} ${suffix}`;
+  if (val < 10) return `${val.toFixed(1)} ${suffix}`;
+  // Go's %.0f rounds an exact half to even (20.5 -> "20"); toFixed would round it up
+  const whole = Math.floor(val);
+  const r = val - whole === 0.5 ? (whole % 2 === 0 ? whole : whole + 1) : Math.round(val);
+  return `${r} ${suffix}`;
 }
 
 /** Go's time.Duration String() for a duration in milliseconds (fractional allowed). */

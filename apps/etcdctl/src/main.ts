@@ -5,7 +5,7 @@ import { aliases, commands } from './commands';
 import type { Conn } from './conn';
 import type { ConnOptions } from './conn-options';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError } from './exit-codes';
-import { FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
+import { envName, FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
 import { newPrinter, type Printer } from './printer';
 
 /** Global flags that take a value (so `--endpoints x` consumes x when finding the command words). */
@@ -137,7 +137,10 @@ async function main(argv: string[]): Promise<void> {
   try {
     parsed = await parse(normalizeBools(rest, flagDefs), { flags: flagDefs, args: {}, strict: false });
   } catch (e) {
+    // cobra prints the error (and its usage text), then etcdctl prints it again
     const msg = flagError(e);
+    process.stderr.write(`Error: ${msg}\n`);
+    (require('./usage') as typeof import('./usage')).printUsage(found.id);
     process.stderr.write(`Error: ${msg}\n`);
     process.exit(ExitError);
   }
@@ -152,6 +155,8 @@ async function main(argv: string[]): Promise<void> {
     globals = resolveGlobals(parsed.flags, given);
   } catch (e) {
     if (e instanceof FlagValueError) {
+      process.stderr.write(`Error: ${e.message}\n`);
+      (require('./usage') as typeof import('./usage')).printUsage(found.id);
       process.stderr.write(`Error: ${e.message}\n`);
       process.exit(ExitError);
     }
@@ -173,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
     dashArgs,
     printer(valueOnly = false) {
       if (!printer) {
+        checkEnv(given, found.id === 'watch');
         const p = newPrinter(globals.writeOut, globals.hex, valueOnly);
         if (!p) throw new CtlError(ExitBadFeature, 'unsupported output format');
         printer = p;
@@ -195,7 +201,37 @@ async function main(argv: string[]): Promise<void> {
   for (const c of conns) c.close();
 }
 
+function goTimestamp(): string {
+  const d = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+}
+
+/** etcd's pkg/flags: a flag given twice (command line and ETCDCTL_*) is fatal; unknown ETCDCTL_* warn. */
+function checkEnv(given: Set<string>, isWatch: boolean): void {
+  const known = new Set(Object.keys(globalFlags).map(envName));
+  if (isWatch) known.add('ETCDCTL_WATCH_KEY').add('ETCDCTL_WATCH_RANGE_END');
+  for (const name of given) {
+    const env = envName(name);
+    if (known.has(env) && process.env[env] !== undefined) {
+      process.stderr.write(
+        `${goTimestamp()} C | pkg/flags: conflicting environment variable "${env}" is shadowed by corresponding command-line flag (either unset environment variable or disable flag)\n`,
+      );
+      process.exit(1);
+    }
+  }
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k.startsWith('ETCDCTL_') && k !== 'ETCDCTL_API' && !known.has(k))
+      process.stderr.write(`${goTimestamp()} W | pkg/flags: unrecognized environment variable ${k}=${v}\n`);
+  }
+}
+
 function fail(e: unknown): never {
+  if ((e as Error)?.name === 'AuthFailedError') {
+    // clientv3.New authenticates while connecting; its failure is a bad connection
+    process.stderr.write(`Error: ${(e as Error).message}\n`);
+    process.exit(ExitBadConnection);
+  }
   if (e instanceof CtlError) {
     process.stderr.write(`Error: ${e.message}\n`);
     process.exit(e.code);

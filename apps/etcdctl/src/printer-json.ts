@@ -30,9 +30,8 @@ export class JsonPrinter implements Printer {
     pj(S.TxnResponse, r);
   }
   watch(r: Msg): void {
-    const events = r.events.length
-      ? json.encodeValue({ list: { msg: S.Event } }, r.events)
-      : 'null';
+    // clientv3 always builds a (possibly empty) slice of events
+    const events = json.encodeValue({ list: { msg: S.Event } }, r.events);
     out(
       `${goStruct([
         ['Header', goJson(S.ResponseHeader, r.header)],

@@ -96,9 +96,10 @@ export const watch: CommandSpec = {
     } catch (e) {
       throw new CtlError(ExitBadArgs, (e as Error).message);
     }
+    // Go's etcdctl does not catch SIGINT in watch: it dies by the signal, and so do we.
     process.once('SIGINT', () => {
       w.close();
-      process.exit(130);
+      process.kill(process.pid, 'SIGINT');
     });
     await printWatch(w, printer, dash);
     throw new CtlError(ExitInterrupted, 'watch is canceled by the server');
