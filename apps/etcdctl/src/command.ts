@@ -5,9 +5,7 @@ import type { Conn } from './conn';
 import type { Globals } from './global-flags';
 import type { Printer } from './printer';
 
-// biome-ignore lint/suspicious/noExplicitAny: oclif flag definitions and parsed values
 export type FlagDefs = Record<string, any>;
-// biome-ignore lint/suspicious/noExplicitAny: parsed flag values
 export type FlagValues = Record<string, any>;
 
 export interface Ctx {

@@ -27,7 +27,10 @@ export class Session {
   }
 
   static async create(conn: Conn, ttl = 60): Promise<Session> {
-    const g = normalize(S.LeaseGrantResponse, await conn.unary('Lease', 'LeaseGrant', { TTL: String(ttl), ID: '0' }));
+    const g = normalize(
+      S.LeaseGrantResponse,
+      await conn.unary('Lease', 'LeaseGrant', { TTL: String(ttl), ID: '0' }),
+    );
     const s = new Session(conn, g.ID);
     s.ka = await keepAliveStream(conn, g.ID);
     void s.keepAlive(ttl);
@@ -66,14 +69,19 @@ async function waitDeletes(conn: Conn, pfx: Buffer, maxCreateRev: number): Promi
   for (;;) {
     const r = normalize(
       S.RangeResponse,
-      await conn.unary('KV', 'Range', {
-        key: pfx,
-        rangeEnd: prefixRangeEnd(pfx),
-        limit: 1,
-        sortOrder: 2,
-        sortTarget: 2,
-        maxCreateRevision: maxCreateRev,
-      }, 2 ** 31 - 1),
+      await conn.unary(
+        'KV',
+        'Range',
+        {
+          key: pfx,
+          rangeEnd: prefixRangeEnd(pfx),
+          limit: 1,
+          sortOrder: 2,
+          sortTarget: 2,
+          maxCreateRevision: maxCreateRev,
+        },
+        2 ** 31 - 1,
+      ),
     );
     if (r.kvs.length === 0) return;
     const key = r.kvs[0].key as Buffer;
@@ -115,7 +123,9 @@ export class Mutex {
         'Txn',
         {
           compare: [{ key: this.myKey, target: 1, result: 0, createRevision: '0' }],
-          success: [{ requestPut: { key: this.myKey, value: Buffer.alloc(0), lease: this.session.lease.toString() } }],
+          success: [
+            { requestPut: { key: this.myKey, value: Buffer.alloc(0), lease: this.session.lease.toString() } },
+          ],
           failure: [{ requestRange: { key: this.myKey } }],
         },
         2 ** 31 - 1,
@@ -123,7 +133,10 @@ export class Mutex {
     );
     this.myRev = Number(r.header.revision);
     if (!r.succeeded) this.myRev = Number(r.responses[0].responseRange.kvs[0].createRevision);
-    const owner = normalize(S.RangeResponse, await conn.unary('KV', 'Range', firstCreate(this.pfx), 2 ** 31 - 1));
+    const owner = normalize(
+      S.RangeResponse,
+      await conn.unary('KV', 'Range', firstCreate(this.pfx), 2 ** 31 - 1),
+    );
     if (owner.kvs.length === 0 || Number(owner.kvs[0].createRevision) === this.myRev) {
       this.header = r.header;
       return;
@@ -198,7 +211,11 @@ export async function* observe(conn: Conn, name: string, signal: AbortSignal): A
     let kv: Msg;
     let hdr: Msg;
     if (resp.kvs.length === 0) {
-      const w = await openWatch(conn, { key: pfx, rangeEnd: prefixRangeEnd(pfx), startRevision: Number(resp.header.revision) });
+      const w = await openWatch(conn, {
+        key: pfx,
+        rangeEnd: prefixRangeEnd(pfx),
+        startRevision: Number(resp.header.revision),
+      });
       signal.addEventListener('abort', () => w.close(), { once: true });
       outer: for await (const wr of w.responses()) {
         for (const ev of wr.events) {

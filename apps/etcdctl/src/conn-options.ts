@@ -20,4 +20,3 @@ export interface ConnOptions {
 }
 
 export type Service = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
-

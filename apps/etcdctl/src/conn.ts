@@ -5,7 +5,6 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Client } from '@kv/client';
 import type { ConnOptions, Service } from './conn-options';
 
-// biome-ignore lint/suspicious/noExplicitAny: wire messages are untyped at this edge
 type Any = any;
 
 interface WireMethod {
@@ -18,7 +17,12 @@ interface WireMethod {
 
 // The client's invoker, which @kv/client marks internal; etcdctl uses it for responses in wire form.
 interface Invoker {
-  unary(method: WireMethod, request: object, kind: 'read' | 'write', opts?: { timeout?: number; endpoint?: string }): Promise<Any>;
+  unary(
+    method: WireMethod,
+    request: object,
+    kind: 'read' | 'write',
+    opts?: { timeout?: number; endpoint?: string },
+  ): Promise<Any>;
   bidi(method: WireMethod, i: number, requireLeader: boolean): Promise<grpc.ClientDuplexStream<object, Any>>;
   serverStream(method: WireMethod, i: number, request: object): Promise<grpc.ClientReadableStream<Any>>;
   pool: { pick(avoid?: number): number; indexOf(endpoint: string): number };
@@ -110,7 +114,11 @@ export class Conn {
     return this.invoker.bidi(wireMethod(service, method), this.invoker.pool.pick(), false);
   }
 
-  serverStream(service: Service | 'Election', method: string, req: Any): Promise<grpc.ClientReadableStream<Any>> {
+  serverStream(
+    service: Service | 'Election',
+    method: string,
+    req: Any,
+  ): Promise<grpc.ClientReadableStream<Any>> {
     return this.invoker.serverStream(wireMethod(service, method), this.invoker.pool.pick(), req);
   }
 

@@ -53,7 +53,8 @@ export class FlagValueError extends Error {}
 
 function duration(name: string, v: string): number {
   const ms = parseGoDuration(v);
-  if (Number.isNaN(ms)) throw new FlagValueError(`invalid argument "${v}" for "--${name}" flag: time: invalid duration "${v}"`);
+  if (Number.isNaN(ms))
+    throw new FlagValueError(`invalid argument "${v}" for "--${name}" flag: time: invalid duration "${v}"`);
   return ms;
 }
 
@@ -66,7 +67,11 @@ function bool(v: unknown): boolean {
  * Resolves the global flags: command line first, then ETCDCTL_* for flags not given.
  * `given` holds the names of flags that appeared on the command line.
  */
-export function resolveGlobals(flags: Record<string, unknown>, given: Set<string>, env = process.env): Globals {
+export function resolveGlobals(
+  flags: Record<string, unknown>,
+  given: Set<string>,
+  env = process.env,
+): Globals {
   const get = (name: string): unknown => {
     if (!given.has(name)) {
       const e = env[envName(name)];

@@ -3,7 +3,8 @@
 
 /** strconv.Quote of a byte string: printable UTF-8 kept, the rest escaped as Go does. */
 export function goQuote(b: Uint8Array | string): string {
-  const buf = typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const buf =
+    typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   let out = '"';
   let i = 0;
   while (i < buf.length) {

@@ -4,7 +4,6 @@
 // 64-bit values, Uint8Array bytes, missing defaults) into the in-memory form the printers read.
 import { type Kind, keyOf, type Schema } from './schemas';
 
-// biome-ignore lint/suspicious/noExplicitAny: wire messages are untyped at this edge
 type Any = any;
 
 export function toBigInt(v: unknown, unsigned = false): bigint {

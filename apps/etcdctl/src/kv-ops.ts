@@ -11,7 +11,8 @@ export function bytes(s: string): Buffer {
 
 /** strconv.ParseInt(s, 16, 64) with Go's error text */
 export function parseHexInt64(s: string): bigint {
-  if (!/^[+-]?[0-9a-fA-F]+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!/^[+-]?[0-9a-fA-F]+$/.test(s))
+    throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
   const neg = s.startsWith('-');
   const v = BigInt(`0x${s.replace(/^[+-]/, '')}`);
   if (v > (neg ? 2n ** 63n : 2n ** 63n - 1n))
@@ -21,7 +22,8 @@ export function parseHexInt64(s: string): bigint {
 
 /** strconv.ParseInt(s, 10, 64) with Go's error text */
 export function parseDecInt64(s: string): bigint {
-  if (!/^[+-]?[0-9]+$/.test(s)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
+  if (!/^[+-]?[0-9]+$/.test(s))
+    throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: invalid syntax`);
   const v = BigInt(s);
   if (v > 2n ** 63n - 1n || v < -(2n ** 63n))
     throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(s)}: value out of range`);
@@ -62,7 +64,14 @@ export function keyRange(key: string, o: RangeOpts): { key: Buffer; rangeEnd?: B
 }
 
 export const sortOrders: Record<string, number> = { '': 0, ASCEND: 1, DESCEND: 2 };
-export const sortTargets: Record<string, number> = { '': 0, KEY: 0, VERSION: 1, CREATE: 2, MODIFY: 3, VALUE: 4 };
+export const sortTargets: Record<string, number> = {
+  '': 0,
+  KEY: 0,
+  VERSION: 1,
+  CREATE: 2,
+  MODIFY: 3,
+  VALUE: 4,
+};
 
 /** clientv3.WithSort: ascending by key is the server's natural order, so it is sent as no sort. */
 export function sortFields(target: number, order: number): { sortTarget: number; sortOrder: number } {

@@ -9,7 +9,12 @@ import { Script } from 'node:vm';
 
 const bundle = join(__dirname, 'etcdctl.bundle.js');
 if (process.env.KV_ETCDCTL_TIMING) {
-  process.once('exit', () => { const u = process.cpuUsage(); process.stderr.write(`timing: ${performance.now().toFixed(1)} ms since process start, cpu ${((u.user + u.system) / 1000).toFixed(1)} ms\n`); });
+  process.once('exit', () => {
+    const u = process.cpuUsage();
+    process.stderr.write(
+      `timing: ${performance.now().toFixed(1)} ms since process start, cpu ${((u.user + u.system) / 1000).toFixed(1)} ms\n`,
+    );
+  });
 }
 const enableCompileCache = (Module as unknown as { enableCompileCache?: (dir?: string) => unknown })
   .enableCompileCache;

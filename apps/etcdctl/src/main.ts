@@ -1,6 +1,6 @@
 // Entry point of the bundled CLI: finds the command in the explicit map, parses flags with oclif's
 // parser (global flags + the command's own), and maps failures to etcdctl's "Error:" lines and exit codes.
-import type { Ctx, CommandSpec, FlagDefs } from './command';
+import type { CommandSpec, Ctx, FlagDefs } from './command';
 import { aliases, commands } from './commands';
 import type { Conn } from './conn';
 import type { ConnOptions } from './conn-options';
@@ -67,7 +67,13 @@ function normalizeBools(argv: string[], flags: FlagDefs): string[] {
 function connOptions(g: Globals): ConnOptions {
   const tls =
     g.cert || g.key || g.cacert || g.discoverySrv || !g.insecureTransport
-      ? { ca: g.cacert, cert: g.cert, key: g.key, skipVerify: g.insecureSkipVerify, serverName: g.discoverySrv }
+      ? {
+          ca: g.cacert,
+          cert: g.cert,
+          key: g.key,
+          skipVerify: g.insecureSkipVerify,
+          serverName: g.discoverySrv,
+        }
       : undefined;
   let user: string | undefined;
   let password: string | undefined;
@@ -77,7 +83,8 @@ function connOptions(g: Globals): ConnOptions {
       password = g.password;
     } else {
       const i = g.user.indexOf(':');
-      if (i < 0) throw new CtlError(ExitError, 'password is required: pass --password or --user=name:password');
+      if (i < 0)
+        throw new CtlError(ExitError, 'password is required: pass --password or --user=name:password');
       user = g.user.slice(0, i);
       password = g.user.slice(i + 1);
     }
@@ -132,7 +139,6 @@ async function main(argv: string[]): Promise<void> {
     rest = rest.slice(0, dash);
   }
   const { parse } = require('@oclif/core/parser') as typeof import('@oclif/core/parser');
-  // biome-ignore lint/suspicious/noExplicitAny: flags are checked by each command
   let parsed: any;
   try {
     parsed = await parse(normalizeBools(rest, flagDefs), { flags: flagDefs, args: {}, strict: false });

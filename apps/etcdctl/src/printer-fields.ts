@@ -1,6 +1,15 @@
 // etcdctl's "fields" output: one `"Name" : value` line per field, Go's %q for strings.
 import { goQuote, goStringSlice } from './go-format';
-import { type DbStatus, type EpHashKV, type EpHealth, type EpStatus, type Msg, out, type Printer, unsupported } from './printer';
+import {
+  type DbStatus,
+  type EpHashKV,
+  type EpHealth,
+  type EpStatus,
+  type Msg,
+  out,
+  type Printer,
+  unsupported,
+} from './printer';
 
 const eventType = ['PUT', 'DELETE'];
 const permType = ['READ', 'WRITE', 'READWRITE'];
@@ -22,7 +31,11 @@ export class FieldsPrinter implements Printer {
   }
 
   del(r: Msg): void {
-    out(this.hdr(r.header) + `"Deleted" : ${r.deleted}\n` + r.prevKvs.map((kv: Msg) => this.kv('Prev', kv)).join(''));
+    out(
+      this.hdr(r.header) +
+        `"Deleted" : ${r.deleted}\n` +
+        r.prevKvs.map((kv: Msg) => this.kv('Prev', kv)).join(''),
+    );
   }
   get(r: Msg): void {
     out(
@@ -82,7 +95,10 @@ export class FieldsPrinter implements Printer {
   endpointHealth(hs: EpHealth[]): void {
     out(
       hs
-        .map((h) => `"Endpoint" : ${goQuote(h.ep)}\n"Health" : ${h.health}\n"Took" : ${h.took}\n"Error" : ${h.error}\n\n`)
+        .map(
+          (h) =>
+            `"Endpoint" : ${goQuote(h.ep)}\n"Health" : ${h.health}\n"Took" : ${h.took}\n"Error" : ${h.error}\n\n`,
+        )
         .join(''),
     );
   }
@@ -98,12 +114,18 @@ export class FieldsPrinter implements Printer {
     out(s);
   }
   endpointHashKV(hs: EpHashKV[]): void {
-    out(hs.map((h) => `${this.hdr(h.resp.header)}"Endpoint" : ${goQuote(h.ep)}\n"Hash" : ${h.resp.hash}\n\n`).join(''));
+    out(
+      hs
+        .map((h) => `${this.hdr(h.resp.header)}"Endpoint" : ${goQuote(h.ep)}\n"Hash" : ${h.resp.hash}\n\n`)
+        .join(''),
+    );
   }
   alarm(r: Msg): void {
     out(
       this.hdr(r.header) +
-        r.alarms.map((a: Msg) => `"MemberID" : ${a.memberID}\n"AlarmType" : ${alarmType[a.alarm] ?? a.alarm}\n\n`).join(''),
+        r.alarms
+          .map((a: Msg) => `"MemberID" : ${a.memberID}\n"AlarmType" : ${alarmType[a.alarm] ?? a.alarm}\n\n`)
+          .join(''),
     );
   }
   dbStatus(r: DbStatus): void {

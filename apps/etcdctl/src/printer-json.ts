@@ -1,7 +1,15 @@
 // etcdctl's "json" output: json.Marshal of the Go value etcdctl prints (proto structs, or clientv3's
 // own structs for watch and leases, whose field names and tags differ).
 import { goJson, goJsonString, goStruct, json } from './go-json';
-import { type DbStatus, type EpHashKV, type EpHealth, type EpStatus, type Msg, out, type Printer } from './printer';
+import {
+  type DbStatus,
+  type EpHashKV,
+  type EpHealth,
+  type EpStatus,
+  type Msg,
+  out,
+  type Printer,
+} from './printer';
 import * as S from './schemas';
 
 const pj = (schema: S.Schema, r: Msg) => out(`${goJson(schema, r)}\n`);

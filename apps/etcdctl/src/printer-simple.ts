@@ -110,7 +110,9 @@ export class SimplePrinter implements Printer {
     out(s);
   }
   memberAdd(r: Msg): void {
-    out(`Member ${hexId(r.member.ID).padStart(16)} added to cluster ${hexId(r.header.clusterId).padStart(16)}\n`);
+    out(
+      `Member ${hexId(r.member.ID).padStart(16)} added to cluster ${hexId(r.header.clusterId).padStart(16)}\n`,
+    );
   }
   memberRemove(id: bigint, r: Msg): void {
     out(`Member ${hexId(id).padStart(16)} removed from cluster ${hexId(r.header.clusterId).padStart(16)}\n`);
@@ -127,7 +129,8 @@ export class SimplePrinter implements Printer {
   }
   endpointHealth(hs: EpHealth[]): void {
     for (const h of hs) {
-      if (h.error === '') process.stderr.write(`${h.ep} is healthy: successfully committed proposal: took = ${h.took}\n`);
+      if (h.error === '')
+        process.stderr.write(`${h.ep} is healthy: successfully committed proposal: took = ${h.took}\n`);
       else process.stderr.write(`${h.ep} is unhealthy: failed to commit proposal: ${h.error}\n`);
     }
   }

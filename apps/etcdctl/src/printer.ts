@@ -3,7 +3,6 @@
 import { CtlError, ExitBadFeature } from './exit-codes';
 import { hexId, humanizeBytes } from './go-format';
 
-// biome-ignore lint/suspicious/noExplicitAny: printer-form messages
 export type Msg = any;
 
 export interface EpHealth {

@@ -16,7 +16,9 @@ after(async () => {
   await etcd?.stop();
 });
 
-test('quick start prints what etcdctl 3.4 prints', { skip: !existsSync(script) && 'no quickstart.sh' }, () => {
+test('quick start prints what etcdctl 3.4 prints', {
+  skip: !existsSync(script) && 'no quickstart.sh',
+}, () => {
   const r = spawnSync('bash', [script, etcd.endpoint, OURS], { encoding: 'utf8', timeout: 90_000 });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /all 15 steps/);

@@ -50,9 +50,18 @@ export const Event = proto([
   ['prev_kv', { msg: KeyValue }],
 ]);
 
-export const RangeResponse = proto([header, ['kvs', { list: { msg: KeyValue } }], ['more', 'bool'], ['count', 'i64']]);
+export const RangeResponse = proto([
+  header,
+  ['kvs', { list: { msg: KeyValue } }],
+  ['more', 'bool'],
+  ['count', 'i64'],
+]);
 export const PutResponse = proto([header, ['prev_kv', { msg: KeyValue }]]);
-export const DeleteRangeResponse = proto([header, ['deleted', 'i64'], ['prev_kvs', { list: { msg: KeyValue } }]]);
+export const DeleteRangeResponse = proto([
+  header,
+  ['deleted', 'i64'],
+  ['prev_kvs', { list: { msg: KeyValue } }],
+]);
 export const TxnResponse: Schema = proto([header, ['succeeded', 'bool']]);
 export const ResponseOp: Schema = {
   fields: [],

@@ -38,7 +38,11 @@ export async function openWatch(conn: Conn, spec: WatchSpec): Promise<WatchHandl
     ended = true;
     wake?.();
   });
-  const create: Record<string, unknown> = { key: spec.key, prevKv: !!spec.prevKv, progressNotify: !!spec.progressNotify };
+  const create: Record<string, unknown> = {
+    key: spec.key,
+    prevKv: !!spec.prevKv,
+    progressNotify: !!spec.progressNotify,
+  };
   if (spec.rangeEnd && spec.rangeEnd.length > 0) create.rangeEnd = spec.rangeEnd;
   if (spec.startRevision) create.startRevision = spec.startRevision;
   stream.write({ createRequest: create });

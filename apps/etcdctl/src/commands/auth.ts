@@ -4,7 +4,8 @@ import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
 
 export const enable: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 0) throw new CtlError(ExitBadArgs, 'auth enable command does not accept any arguments');
+    if (args.length !== 0)
+      throw new CtlError(ExitBadArgs, 'auth enable command does not accept any arguments');
     ctx.printer();
     const conn = ctx.conn();
     // As etcdctl: a missing root role is created and granted to root, then enabling is retried.
@@ -29,7 +30,8 @@ export const enable: CommandSpec = {
 
 export const disable: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 0) throw new CtlError(ExitBadArgs, 'auth disable command does not accept any arguments');
+    if (args.length !== 0)
+      throw new CtlError(ExitBadArgs, 'auth disable command does not accept any arguments');
     ctx.printer();
     await ctx.conn().unary('Auth', 'AuthDisable', {});
     process.stdout.write('Authentication Disabled\n');

@@ -13,9 +13,15 @@ export const del: CommandSpec = {
   },
   async run(ctx, args, f) {
     if (args.length === 0 || args.length > 2)
-      throw new CtlError(ExitBadArgs, 'del command needs one argument as key and an optional argument as range_end');
+      throw new CtlError(
+        ExitBadArgs,
+        'del command needs one argument as key and an optional argument as range_end',
+      );
     if (f.prefix && f['from-key'])
-      throw new CtlError(ExitBadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one');
+      throw new CtlError(
+        ExitBadArgs,
+        '`--prefix` and `--from-key` cannot be set at the same time, choose one',
+      );
     if (args.length > 1 && (f.prefix || f['from-key']))
       throw new CtlError(
         ExitBadArgs,

@@ -10,8 +10,12 @@ export const elect: CommandSpec = {
   flags: { listen: Flags.boolean({ char: 'l', allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1 && args.length !== 2)
-      throw new CtlError(ExitBadArgs, 'elect takes one election name argument and an optional proposal argument');
-    if (args.length === 1 && !f.listen) throw new CtlError(ExitBadArgs, 'no proposal argument but -l not set');
+      throw new CtlError(
+        ExitBadArgs,
+        'elect takes one election name argument and an optional proposal argument',
+      );
+    if (args.length === 1 && !f.listen)
+      throw new CtlError(ExitBadArgs, 'no proposal argument but -l not set');
     if (args.length === 2 && f.listen) throw new CtlError(ExitBadArgs, 'proposal given but -l is set');
     const printer = ctx.printer();
     const conn = ctx.conn();
@@ -43,7 +47,10 @@ export const elect: CommandSpec = {
       process.once('SIGTERM', onSignal);
       await e.campaign(args[1]);
       campaigning = false;
-      const resp = normalize(RangeResponse, await conn.unary('KV', 'Range', { key: e.leaderKey }, 2 ** 31 - 1));
+      const resp = normalize(
+        RangeResponse,
+        await conn.unary('KV', 'Range', { key: e.leaderKey }, 2 ** 31 - 1),
+      );
       printer.get(resp);
       const why = await Promise.race([stopped, session.done.then(() => 'lost')]);
       if (why === 'lost') throw new CtlError(ExitError, 'elect: session expired');

@@ -16,7 +16,10 @@ async function endpoints(ctx: Ctx, useCluster: boolean): Promise<string[]> {
     const r = normalize(S.MemberListResponse, await ctx.conn().unary('Cluster', 'MemberList', {}));
     return r.members.flatMap((m: { clientURLs: string[] }) => m.clientURLs);
   } catch (e) {
-    throw new CtlError(ExitError, `failed to fetch endpoints from etcd cluster member list: ${rpcErrorText(e)}`);
+    throw new CtlError(
+      ExitError,
+      `failed to fetch endpoints from etcd cluster member list: ${rpcErrorText(e)}`,
+    );
   }
 }
 
@@ -52,7 +55,10 @@ export const status: CommandSpec = {
     let failed = false;
     for (const ep of await endpoints(ctx, !!f.cluster)) {
       try {
-        list.push({ ep, resp: normalize(S.StatusResponse, await ctx.connTo(ep).unary('Maintenance', 'Status', {})) });
+        list.push({
+          ep,
+          resp: normalize(S.StatusResponse, await ctx.connTo(ep).unary('Maintenance', 'Status', {})),
+        });
       } catch (e) {
         failed = true;
         process.stderr.write(`Failed to get the status of endpoint ${ep} (${rpcErrorText(e)})\n`);

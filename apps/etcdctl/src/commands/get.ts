@@ -20,9 +20,15 @@ export const get: CommandSpec = {
   },
   async run(ctx, args, f) {
     if (args.length === 0)
-      throw new CtlError(ExitBadArgs, 'get command needs one argument as key and an optional argument as range_end');
+      throw new CtlError(
+        ExitBadArgs,
+        'get command needs one argument as key and an optional argument as range_end',
+      );
     if (f.prefix && f['from-key'])
-      throw new CtlError(ExitBadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one');
+      throw new CtlError(
+        ExitBadArgs,
+        '`--prefix` and `--from-key` cannot be set at the same time, choose one',
+      );
     if (f.consistency !== 's' && f.consistency !== 'l')
       throw new CtlError(ExitBadFeature, `unknown consistency flag ${JSON.stringify(f.consistency)}`);
     if (args.length > 1 && (f.prefix || f['from-key']))

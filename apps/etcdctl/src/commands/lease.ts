@@ -5,8 +5,8 @@ import { CtlError, ExitBadArgs, ExitBadConnection, ExitError } from '../exit-cod
 import { hex16 } from '../go-format';
 import { normalize } from '../go-json';
 import { leaseArg, parseDecInt64 } from '../kv-ops';
-import * as S from '../schemas';
 import { keepAliveStream } from '../lease-keepalive';
+import * as S from '../schemas';
 
 export const grant: CommandSpec = {
   async run(ctx, args) {
@@ -46,13 +46,16 @@ export const revoke: CommandSpec = {
 export const timetolive: CommandSpec = {
   flags: { keys: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'lease timetolive command needs lease ID as argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'lease timetolive command needs lease ID as argument');
     const id = leaseArg(args[0]);
     const printer = ctx.printer();
     let raw: unknown;
     try {
       // etcdctl uses no command timeout here (context.TODO)
-      raw = await ctx.conn().unary('Lease', 'LeaseTimeToLive', { ID: id.toString(), keys: f.keys }, 2 ** 31 - 1);
+      raw = await ctx
+        .conn()
+        .unary('Lease', 'LeaseTimeToLive', { ID: id.toString(), keys: f.keys }, 2 ** 31 - 1);
     } catch (e) {
       throw new CtlError(ExitBadConnection, rpcErrorText(e));
     }
@@ -76,7 +79,8 @@ export const list: CommandSpec = {
 export const keepAlive: CommandSpec = {
   flags: { once: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'lease keep-alive command needs lease ID as argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'lease keep-alive command needs lease ID as argument');
     const id = leaseArg(args[0]);
     const printer = ctx.printer();
     const ka = await keepAliveStream(ctx.conn(), id);

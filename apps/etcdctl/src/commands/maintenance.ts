@@ -55,7 +55,11 @@ export const alarmDisarm: CommandSpec = {
     for (const a of list.alarms) {
       last = normalize(
         S.AlarmResponse,
-        await conn.unary('Maintenance', 'Alarm', { action: 2, memberID: a.memberID.toString(), alarm: a.alarm }),
+        await conn.unary('Maintenance', 'Alarm', {
+          action: 2,
+          memberID: a.memberID.toString(),
+          alarm: a.alarm,
+        }),
       );
     }
     printer.alarm(list.alarms.length ? { ...last, alarms: list.alarms } : last);
@@ -67,7 +71,10 @@ export const moveLeader: CommandSpec = {
     if (args.length !== 1) throw new CtlError(ExitBadArgs, 'move-leader command needs 1 argument');
     let target: bigint;
     if (!/^[0-9a-fA-F]+$/.test(args[0]) || BigInt(`0x${args[0]}`) >= 2n ** 64n)
-      throw new CtlError(ExitBadArgs, `strconv.ParseUint: parsing ${JSON.stringify(args[0])}: invalid syntax`);
+      throw new CtlError(
+        ExitBadArgs,
+        `strconv.ParseUint: parsing ${JSON.stringify(args[0])}: invalid syntax`,
+      );
     else target = memberIdArg(args[0]);
     const printer = ctx.printer();
     let leaderConn: ReturnType<typeof ctx.connTo> | undefined;

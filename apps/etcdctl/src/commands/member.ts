@@ -9,7 +9,8 @@ import * as S from '../schemas';
 export function memberIdArg(s: string): bigint {
   let err: string | undefined;
   if (!/^[0-9a-fA-F]+$/.test(s)) err = `strconv.ParseUint: parsing ${goQuote(s)}: invalid syntax`;
-  else if (BigInt(`0x${s}`) >= 2n ** 64n) err = `strconv.ParseUint: parsing ${goQuote(s)}: value out of range`;
+  else if (BigInt(`0x${s}`) >= 2n ** 64n)
+    err = `strconv.ParseUint: parsing ${goQuote(s)}: value out of range`;
   if (err) throw new CtlError(ExitBadArgs, `bad member ID arg (${err}), expecting ID in Hex`);
   return BigInt(`0x${s}`);
 }

@@ -3,8 +3,8 @@ import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
 import { normalize } from '../go-json';
 import { bytes, parseHexInt64 } from '../kv-ops';
-import { readStdin } from '../stdin';
 import { PutResponse } from '../schemas';
+import { readStdin } from '../stdin';
 
 export const put: CommandSpec = {
   flags: {

@@ -12,7 +12,8 @@ function permRange(args: string[], prefix: boolean, fromKey: boolean): [string, 
   let key = args[0];
   let end = '';
   if (key.length === 0) {
-    if (prefix && fromKey) throw new CtlError(ExitBadArgs, '--from-key and --prefix flags are mutually exclusive');
+    if (prefix && fromKey)
+      throw new CtlError(ExitBadArgs, '--from-key and --prefix flags are mutually exclusive');
     key = '\x00';
     if (prefix || fromKey) end = '\x00';
     return [key, end];
@@ -33,15 +34,20 @@ const buf = (s: string) => (s === '\x00' ? Buffer.from([0]) : Buffer.from(s, 'la
 
 export const add: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'role add command requires role name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'role add command requires role name as its argument');
     const printer = ctx.printer();
-    printer.roleAdd(args[0], normalize(S.HeaderOnly, await ctx.conn().unary('Auth', 'RoleAdd', { name: args[0] })));
+    printer.roleAdd(
+      args[0],
+      normalize(S.HeaderOnly, await ctx.conn().unary('Auth', 'RoleAdd', { name: args[0] })),
+    );
   },
 };
 
 export const del: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'role delete command requires role name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'role delete command requires role name as its argument');
     const printer = ctx.printer();
     printer.roleDelete(
       args[0],
@@ -52,7 +58,8 @@ export const del: CommandSpec = {
 
 export const get: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'role get command requires role name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'role get command requires role name as its argument');
     const printer = ctx.printer();
     printer.roleGet(
       args[0],

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { crc32c, readBolt } from '../bolt-file';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
-import { crc32c, readBolt } from '../bolt-file';
 import { humanizeBytes } from '../go-format';
 
 export const save: CommandSpec = {

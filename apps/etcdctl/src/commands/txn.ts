@@ -4,7 +4,15 @@ import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature, ExitInvalidInput } from '../exit-codes';
 import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
-import { bytes, keyRange, parseDecInt64, parseHexInt64, sortFields, sortOrders, sortTargets } from '../kv-ops';
+import {
+  bytes,
+  keyRange,
+  parseDecInt64,
+  parseHexInt64,
+  sortFields,
+  sortOrders,
+  sortTargets,
+} from '../kv-ops';
 import { TxnResponse } from '../schemas';
 import { readStdin } from '../stdin';
 

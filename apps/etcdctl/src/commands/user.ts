@@ -28,7 +28,8 @@ export const add: CommandSpec = {
     'no-password': Flags.boolean({ allowNo: true }),
   },
   async run(ctx, args, f) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'user add command requires user name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'user add command requires user name as its argument');
     let user = args[0];
     let password = '';
     if (!f['no-password']) {
@@ -53,7 +54,8 @@ export const add: CommandSpec = {
 
 export const del: CommandSpec = {
   async run(ctx, args) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'user delete command requires user name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'user delete command requires user name as its argument');
     const printer = ctx.printer();
     const r = await ctx.conn().unary('Auth', 'UserDelete', { name: args[0] });
     printer.userDelete(args[0], normalize(S.HeaderOnly, r));
@@ -63,7 +65,8 @@ export const del: CommandSpec = {
 export const get: CommandSpec = {
   flags: { detail: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'user get command requires user name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'user get command requires user name as its argument');
     const printer = ctx.printer();
     const conn = ctx.conn();
     const r = normalize(S.AuthUserGetResponse, await conn.unary('Auth', 'UserGet', { name: args[0] }));
@@ -71,7 +74,10 @@ export const get: CommandSpec = {
       process.stdout.write(`User: ${args[0]}\n`);
       for (const role of r.roles) {
         process.stdout.write('\n');
-        printer.roleGet(role, normalize(S.AuthRoleGetResponse, await conn.unary('Auth', 'RoleGet', { role })));
+        printer.roleGet(
+          role,
+          normalize(S.AuthRoleGetResponse, await conn.unary('Auth', 'RoleGet', { role })),
+        );
       }
       return;
     }
@@ -90,7 +96,8 @@ export const list: CommandSpec = {
 export const passwd: CommandSpec = {
   flags: { interactive: Flags.boolean({ default: true, allowNo: true }) },
   async run(ctx, args, f) {
-    if (args.length !== 1) throw new CtlError(ExitBadArgs, 'user passwd command requires user name as its argument');
+    if (args.length !== 1)
+      throw new CtlError(ExitBadArgs, 'user passwd command requires user name as its argument');
     const password = f.interactive ? await readPasswordInteractive(args[0]) : await scanWord();
     const printer = ctx.printer();
     const r = await ctx.conn().unary('Auth', 'UserChangePassword', { name: args[0], password });

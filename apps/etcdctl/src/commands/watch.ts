@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import * as Flags from '@oclif/core/flags';
+import { argify } from '../argify';
 import type { CommandSpec, Ctx } from '../command';
 import type { Conn } from '../conn';
 import { CtlError, ExitBadArgs, ExitInterrupted, ExitInvalidInput } from '../exit-codes';
 import { goQuote } from '../go-format';
 import { keyRange } from '../kv-ops';
 import type { Msg, Printer } from '../printer';
-import { argify } from '../argify';
 import { openWatch, type WatchHandle } from '../watch-stream';
 
 const errBadArgsNum = 'bad number of arguments';
@@ -44,7 +44,12 @@ function cancelText(r: Msg): string {
 async function printWatch(w: WatchHandle, printer: Printer, execArgs: string[] | undefined): Promise<void> {
   for await (const r of w.responses()) {
     if (r.canceled) process.stderr.write(`watch was canceled (${cancelText(r)})\n`);
-    const progress = r.events.length === 0 && !r.canceled && !r.created && r.compactRevision === 0n && r.header.revision !== 0n;
+    const progress =
+      r.events.length === 0 &&
+      !r.canceled &&
+      !r.created &&
+      r.compactRevision === 0n &&
+      r.header.revision !== 0n;
     if (progress) process.stdout.write(`progress notify: ${r.header.revision}\n`);
     printer.watch(r);
     if (execArgs && execArgs.length > 0) {
@@ -79,12 +84,21 @@ export const watch: CommandSpec = {
     const envKey = process.env.ETCDCTL_WATCH_KEY ?? '';
     const envRange = process.env.ETCDCTL_WATCH_RANGE_END ?? '';
     if (envKey === '' && envRange !== '')
-      throw new CtlError(ExitBadArgs, `ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${goQuote(envRange)}`);
-    const opts: WatchOpts = { prefix: !!f.prefix, rev: f.rev, prevKv: !!f['prev-kv'], progressNotify: !!f['progress-notify'] };
+      throw new CtlError(
+        ExitBadArgs,
+        `ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=${goQuote(envRange)}`,
+      );
+    const opts: WatchOpts = {
+      prefix: !!f.prefix,
+      rev: f.rev,
+      prevKv: !!f['prev-kv'],
+      progressNotify: !!f['progress-notify'],
+    };
     if (f.interactive) return interactive(ctx, envKey, envRange, opts);
     const dash = ctx.dashArgs;
     if (dash !== undefined && dash.length === 0) throw new CtlError(ExitBadArgs, errSeparator);
-    if (dash === undefined && args.length < 1 && envKey === '') throw new CtlError(ExitBadArgs, errBadArgsNum);
+    if (dash === undefined && args.length < 1 && envKey === '')
+      throw new CtlError(ExitBadArgs, errBadArgsNum);
     if (envKey !== '' && args.length > 0) throw new CtlError(ExitBadArgs, errConflictEnv);
     let watchArgs = args;
     if (envKey !== '') watchArgs = envRange !== '' ? [envKey, envRange] : [envKey];

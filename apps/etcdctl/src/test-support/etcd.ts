@@ -51,7 +51,13 @@ export class TestEtcd {
   static async start(extraArgs: string[] = []): Promise<TestEtcd> {
     const root = mkdtempSync(join(tmpdir(), 'kv-etcdctl-test-'));
     const [cp, pp] = [await freePort(), await freePort()];
-    const e = new TestEtcd('default', `http://127.0.0.1:${cp}`, `http://127.0.0.1:${pp}`, join(root, 'data'), root);
+    const e = new TestEtcd(
+      'default',
+      `http://127.0.0.1:${cp}`,
+      `http://127.0.0.1:${pp}`,
+      join(root, 'data'),
+      root,
+    );
     const bin = process.env.KV_TEST_ETCD_BIN ?? '/usr/bin/etcd';
     const args = [
       `--name=${e.name}`,

@@ -1,8 +1,9 @@
 // Golden comparison of our etcdctl with etcd's etcdctl 3.4. Each binary talks to its own, identically
 // driven etcd, so revisions agree; what legitimately differs (cluster, member and lease IDs, ports,
 // timings) is replaced by placeholders before comparing.
-import { type Result, run } from './run-ctl';
+
 import type { TestEtcd } from './etcd';
+import { type Result, run } from './run-ctl';
 
 export interface Step {
   /** arguments after the global flags; {lease0}, {member1}, {self}, {ep}, {dir} are filled per side */
@@ -89,7 +90,9 @@ export class Side {
     out = out.replace(/took = \S+/g, 'took = T').replace(/"took":"[^"]*"/g, '"took":"T"');
     // the raft log also holds the server's own entries (cluster version, lease checkpoints), whose
     // number depends on timing
-    out = out.replace(/"(raftIndex|raftAppliedIndex)":\d+/g, '"$1":N').replace(/"(RaftIndex|RaftAppliedIndex)" : \d+/g, '"$1" : N');
+    out = out
+      .replace(/"(raftIndex|raftAppliedIndex)":\d+/g, '"$1":N')
+      .replace(/"(RaftIndex|RaftAppliedIndex)" : \d+/g, '"$1" : N');
     // Table columns size to their longest cell, which an ID or a time of different length changes:
     // cells are compared, padding is not (the layout itself is compared on tables without IDs).
     out = out
@@ -107,7 +110,10 @@ export class Side {
   }
 
   async step(step: Step): Promise<Result> {
-    const args = [...(step.noEndpoint ? [] : [`--endpoints=${this.etcd.endpoint}`]), ...step.args.map((a) => this.fill(a))];
+    const args = [
+      ...(step.noEndpoint ? [] : [`--endpoints=${this.etcd.endpoint}`]),
+      ...step.args.map((a) => this.fill(a)),
+    ];
     const r = await run(this.bin, args, {
       input: step.input === undefined ? undefined : this.fill(step.input),
       env: step.env,
@@ -118,7 +124,11 @@ export class Side {
     if (step.learn) this.learn(step.learn, r.stdout);
     let stdout = this.normalize(r.stdout);
     if (step.unordered) stdout = unorder(stdout);
-    if (step.ttl) stdout = stdout.replace(/remaining\(\d+s\)/g, 'remaining(Ns)').replace(/"ttl":\d+/g, '"ttl":N').replace(/"TTL" : \d+/g, '"TTL" : N');
+    if (step.ttl)
+      stdout = stdout
+        .replace(/remaining\(\d+s\)/g, 'remaining(Ns)')
+        .replace(/"ttl":\d+/g, '"ttl":N')
+        .replace(/"TTL" : \d+/g, '"TTL" : N');
     return { ...r, stdout, errors: r.errors.map((e) => this.normalize(e)) };
   }
 }
@@ -129,6 +139,9 @@ function unorder(s: string): string {
     const items = inner.split(/(?<=\}),(?=\{"ID")/).sort();
     return `"members":[${items.join(',')}]}`;
   });
-  const cluster = json.replace(/ETCD_INITIAL_CLUSTER="([^"]*)"/g, (_, v: string) => `ETCD_INITIAL_CLUSTER="${v.split(',').sort().join(',')}"`);
+  const cluster = json.replace(
+    /ETCD_INITIAL_CLUSTER="([^"]*)"/g,
+    (_, v: string) => `ETCD_INITIAL_CLUSTER="${v.split(',').sort().join(',')}"`,
+  );
   return cluster.split('\n').sort().join('\n');
 }

@@ -42,7 +42,8 @@ export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Re
     });
     p.stderr.on('data', (c) => (stderr += c));
     const timer = setTimeout(() => p.kill('SIGKILL'), o.timeoutMs ?? 20_000);
-    const intr = o.interruptAfterMs === undefined ? undefined : setTimeout(() => p.kill('SIGINT'), o.interruptAfterMs);
+    const intr =
+      o.interruptAfterMs === undefined ? undefined : setTimeout(() => p.kill('SIGINT'), o.interruptAfterMs);
     p.on('error', rej);
     p.on('close', (code, signal) => {
       clearTimeout(timer);
