@@ -3,9 +3,8 @@
 //   etcd.js + etcd.d.ts      protobufjs static code: message classes with encode/decode/fromObject/toObject
 //   methods.ts               one typed entry per RPC (compiled by tsc like hand-written code)
 //   descriptor.js + .d.ts    the same schema as a JSON descriptor with the original (snake_case) field names,
-//                            which the gateway JSON mapping and the method table walk at runtime
+//                            which the gateway JSON mapping walks at runtime
 // Then copies the .js/.d.ts pairs into dist/generated/, because tsc does not emit files it did not compile.
-'use strict';
 const { execFileSync } = require('node:child_process');
 const { copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');

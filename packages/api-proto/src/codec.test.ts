@@ -55,3 +55,12 @@ test('int64 helpers convert exactly between Long, number, string and bigint', ()
   assert.throws(() => toNumber(toLong(2n ** 53n + 1n)), RangeError);
   assert.throws(() => toBigInt(1.5), RangeError);
 });
+
+test('bigint values in messages encode exactly instead of silently becoming 0', () => {
+  const bytes = KV.Put.serializeRequest({ key: Buffer.from('k'), lease: LEASE_ID as any });
+  assert.equal(toBigInt(KV.Put.deserializeRequest(bytes).lease), LEASE_ID);
+  const res = KV.Put.serializeResponse({ header: { clusterId: MEMBER_ID as any, revision: 9n as any } });
+  const back = KV.Put.deserializeResponse(res);
+  assert.equal(toUint64(back.header!.clusterId), MEMBER_ID);
+  assert.equal(toNumber(back.header!.revision), 9);
+});

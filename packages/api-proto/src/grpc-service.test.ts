@@ -5,6 +5,7 @@ import {
   addServices,
   allMethods,
   clientConstructor,
+  createClient,
   type etcdserverpb,
   grpcServiceDefinitions,
   methodByPath,
@@ -44,7 +45,7 @@ test('the method table covers every service and method with etcd paths', () => {
   ]);
 });
 
-test('addServices serves unary and bidi-streaming calls to a client built from the table', async (t) => {
+test('addServices serves unary, server-streaming and bidi calls to clients built from the table', async (t) => {
   const server = new grpc.Server();
   const stored = new Map<string, Buffer>();
   addServices(server, {
@@ -58,15 +59,18 @@ test('addServices serves unary and bidi-streaming calls to a client built from t
         const value = stored.get(key.toString());
         cb(null, { header: { revision: 2 }, kvs: value ? [{ key, value, modRevision: 2 }] : [], count: 1 });
       },
-      DeleteRange: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED, details: 'no' }),
-      Txn: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
-      Compact: (_call, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
+      DeleteRange: (_call, cb) =>
+        cb({ code: grpc.status.NOT_FOUND, details: 'etcdserver: requested lease not found' }),
+      // Txn and Compact are left out: grpc-js answers UNIMPLEMENTED.
+    },
+    Maintenance: {
+      Snapshot(call) {
+        call.write({ remainingBytes: 3, blob: Buffer.from('ab') });
+        call.write({ remainingBytes: 0, blob: Buffer.from('c') });
+        call.end();
+      },
     },
     Lease: {
-      LeaseGrant: (_c, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
-      LeaseRevoke: (_c, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
-      LeaseTimeToLive: (_c, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
-      LeaseLeases: (_c, cb) => cb({ code: grpc.status.UNIMPLEMENTED }),
       LeaseKeepAlive(call) {
         call.on('data', (req: etcdserverpb.LeaseKeepAliveRequest) => {
           call.write({ ID: req.ID, TTL: 10 });
@@ -81,24 +85,33 @@ test('addServices serves unary and bidi-streaming calls to a client built from t
     ),
   );
   t.after(() => server.forceShutdown());
-  const KVClient = clientConstructor('KV');
-  const kv = new KVClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;
+  const kv = createClient('KV', `127.0.0.1:${port}`, grpc.credentials.createInsecure());
   t.after(() => kv.close());
 
   const put: etcdserverpb.PutResponse = await new Promise((resolve, reject) =>
-    kv.Put({ key: Buffer.from('foo'), value: Buffer.from('bar') }, (e: Error | null, r: any) =>
-      e ? reject(e) : resolve(r),
-    ),
+    kv.Put({ key: Buffer.from('foo'), value: Buffer.from('bar') }, (e, r) => (e ? reject(e) : resolve(r!))),
   );
   assert.equal(toBigInt(put.header!.clusterId), 0xfedcba9876543210n);
   const range: etcdserverpb.RangeResponse = await new Promise((resolve, reject) =>
-    kv.Range({ key: Buffer.from('foo') }, (e: Error | null, r: any) => (e ? reject(e) : resolve(r))),
+    kv.Range({ key: Buffer.from('foo') }, (e, r) => (e ? reject(e) : resolve(r!))),
   );
   assert.equal(Buffer.from(range.kvs[0]!.value!).toString(), 'bar');
-  const err: grpc.ServiceError = await new Promise((resolve) =>
-    kv.Txn({}, (e: grpc.ServiceError) => resolve(e)),
-  );
+  const err: grpc.ServiceError = await new Promise((resolve) => kv.Txn({}, (e) => resolve(e!)));
   assert.equal(err.code, grpc.status.UNIMPLEMENTED);
+  const notFound: grpc.ServiceError = await new Promise((resolve) => kv.DeleteRange({}, (e) => resolve(e!)));
+  assert.equal(notFound.code, grpc.status.NOT_FOUND);
+  assert.equal(notFound.details, 'etcdserver: requested lease not found');
+
+  const maintenance = createClient('Maintenance', `127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  t.after(() => maintenance.close());
+  const blobs: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const snap = maintenance.Snapshot({});
+    snap.on('data', (r: etcdserverpb.SnapshotResponse) => blobs.push(Buffer.from(r.blob)));
+    snap.on('end', resolve);
+    snap.on('error', reject);
+  });
+  assert.equal(Buffer.concat(blobs).toString(), 'abc');
 
   const LeaseClient = clientConstructor('Lease');
   const lease = new LeaseClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as any;

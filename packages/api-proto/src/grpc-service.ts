@@ -21,7 +21,8 @@ export type ServiceImplementation<S extends ServiceName> = {
   [K in keyof (typeof services)[S]]: Handler<(typeof services)[S][K]>;
 };
 
-export type Implementations = { [S in ServiceName]?: ServiceImplementation<S> };
+/** Implementations to mount; a method left out answers UNIMPLEMENTED (grpc-js default handler). */
+export type Implementations = { [S in ServiceName]?: Partial<ServiceImplementation<S>> };
 
 function toDefinition(methods: Record<string, AnyMethod>): grpc.ServiceDefinition {
   const def: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
@@ -62,5 +63,59 @@ export function addServices(server: grpc.Server, implementations: Implementation
 
 /** A grpc-js client class for one service, e.g. `new (clientConstructor('KV'))(addr, credentials)`. */
 export function clientConstructor(name: ServiceName): grpc.ServiceClientConstructor {
-  return grpc.makeGenericClientConstructor(grpcServiceDefinitions[name], name);
+  let ctor = constructors.get(name);
+  if (!ctor) {
+    ctor = grpc.makeGenericClientConstructor(grpcServiceDefinitions[name], name);
+    constructors.set(name, ctor);
+  }
+  return ctor;
+}
+
+const constructors = new Map<ServiceName, grpc.ServiceClientConstructor>();
+
+type UnaryClientMethod<P, U> = {
+  (request: P, callback: grpc.requestCallback<U>): grpc.ClientUnaryCall;
+  (request: P, metadata: grpc.Metadata, callback: grpc.requestCallback<U>): grpc.ClientUnaryCall;
+  (
+    request: P,
+    metadata: grpc.Metadata,
+    options: Partial<grpc.CallOptions>,
+    callback: grpc.requestCallback<U>,
+  ): grpc.ClientUnaryCall;
+};
+
+/** The grpc-js client call signature for one method, chosen by its streaming shape. */
+export type ClientMethod<M> =
+  M extends Method<any, infer P, infer U, any, infer RS, infer SS>
+    ? RS extends true
+      ? SS extends true
+        ? (metadata?: grpc.Metadata, options?: Partial<grpc.CallOptions>) => grpc.ClientDuplexStream<P, U>
+        : (
+            metadata: grpc.Metadata,
+            options: Partial<grpc.CallOptions>,
+            callback: grpc.requestCallback<U>,
+          ) => grpc.ClientWritableStream<P>
+      : SS extends true
+        ? (
+            request: P,
+            metadata?: grpc.Metadata,
+            options?: Partial<grpc.CallOptions>,
+          ) => grpc.ClientReadableStream<U>
+        : UnaryClientMethod<P, U>
+    : never;
+
+/** A grpc-js client of one etcd service, typed with the generated messages. */
+export type ServiceClient<S extends ServiceName> = grpc.Client & {
+  [K in keyof (typeof services)[S]]: ClientMethod<(typeof services)[S][K]>;
+};
+
+/** Creates a typed grpc-js client, e.g. `createClient('KV', '127.0.0.1:2379', grpc.credentials.createInsecure())`. */
+export function createClient<S extends ServiceName>(
+  name: S,
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ClientOptions,
+): ServiceClient<S> {
+  const Ctor = clientConstructor(name);
+  return new Ctor(address, credentials, options) as unknown as ServiceClient<S>;
 }

@@ -1,3 +1,4 @@
+import './bigint-wire.js';
 import type { IConversionOptions, Reader, Writer } from 'protobufjs';
 
 /** What every generated message class offers (the static side of `etcdserverpb.PutRequest` and friends). */

@@ -1,7 +1,12 @@
 // The client: endpoints, options, and the KV calls; watch, lease, maintenance, cluster and auth hang off it.
+
+import type * as grpc from '@grpc/grpc-js';
+import { AuthClient } from './auth';
 import { PasswordTokens } from './auth-token';
+import { ClusterClient } from './cluster';
 import { EndpointPool, type KeepAliveOptions, type TlsOptions } from './endpoint-pool';
 import { type Bytes, keyRange, type RangeSelector } from './key-range';
+import { headerFromWire, type ResponseHeader } from './key-value';
 import {
   type DeleteOptions,
   type DeleteResponse,
@@ -16,13 +21,13 @@ import {
   putResponse,
   rangeRequest,
 } from './kv';
-import { headerFromWire, type ResponseHeader } from './key-value';
-import { type CallOptions, Invoker } from './rpc';
-import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
 import { LeaseClient } from './lease';
+import { MaintenanceClient } from './maintenance';
+import { type CallKind, type CallOptions, Invoker } from './rpc';
+import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
-import { wireMethod } from './wire';
+import { type WireMethod, wireMethod } from './wire';
 
 /** Options of `watch`. */
 export interface WatchOptions extends RangeSelector {
@@ -36,6 +41,8 @@ export interface WatchOptions extends RangeSelector {
   filters?: { noPut?: boolean; noDelete?: boolean };
   /** Aborting cancels the watcher (and rejects `watch()` if still pending). */
   signal?: AbortSignal;
+  /** @internal Namespace: remove this prefix from the keys of delivered events. */
+  stripPrefix?: Buffer;
 }
 
 /** How to reach and talk to the cluster. */
@@ -50,6 +57,12 @@ export interface ClientOptions {
   keepAlive?: KeepAliveOptions;
   /** Deadline in ms applied to calls that do not pass `timeout`. Default: none. */
   defaultTimeout?: number;
+  /**
+   * Deadline in ms of each attempt of a call. A read whose attempt times out is retried on the next
+   * member (a write only with `retryWrite`), so a frozen or partitioned member costs one attempt.
+   * Default: none (an attempt may use the whole call deadline).
+   */
+  attemptTimeout?: number;
   /** Retries of a retryable call before its error is returned. Default 8. */
   maxRetries?: number;
   /** Retry every write on transient errors, even ones that may have been applied. Default false. */
@@ -58,12 +71,37 @@ export interface ClientOptions {
   channelOptions?: import('@grpc/grpc-js').ChannelOptions;
 }
 
+/**
+ * Low-level access for tools (etcdctl's verbatim output): any etcd RPC with your own (de)serialisation,
+ * over this client's endpoints, auth token, deadlines and retry policy.
+ */
+export interface Transport {
+  /** A unary call; `kind: 'read'` lets it be retried on transient errors (default 'write'). */
+  unary<Res = any>(
+    method: WireMethod,
+    request: object,
+    options?: CallOptions & { kind?: CallKind },
+  ): Promise<Res>;
+  /** Opens a bidirectional stream on `endpoint` (default: the next endpoint in rotation). */
+  bidiStream(
+    method: WireMethod,
+    options?: { endpoint?: string; requireLeader?: boolean },
+  ): Promise<grpc.ClientDuplexStream<object, any>>;
+  /** Opens a server stream on `endpoint` (default: the next endpoint in rotation). */
+  serverStream(
+    method: WireMethod,
+    request: object,
+    options?: { endpoint?: string; signal?: AbortSignal },
+  ): Promise<grpc.ClientReadableStream<any>>;
+}
+
 /** The subset of the client a key-value consumer needs; `Namespace` implements it too. */
 export interface KV {
   get(key: Bytes, options?: GetOptions & CallOptions): Promise<GetResponse>;
   put(key: Bytes, value: Bytes, options?: PutOptions & CallOptions): Promise<PutResponse>;
   delete(key: Bytes, options?: DeleteOptions & CallOptions): Promise<DeleteResponse>;
   txn(): Txn;
+  watch(key: Bytes, options?: WatchOptions): Promise<Watcher>;
 }
 
 const callOpts = (o: CallOptions = {}): CallOptions => ({
@@ -83,13 +121,19 @@ const callOpts = (o: CallOptions = {}): CallOptions => ({
  * ```
  */
 export class Client implements KV {
-  /** @internal */
+  /** @internal (apps/etcdctl reads it; keep unary/bidi/serverStream/pool.pick stable, or move it to `transport`) */
   readonly invoker: Invoker;
   /** Endpoints as given. */
   readonly endpoints: readonly string[];
   private hub?: WatchHub;
   /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
   readonly lease: LeaseClient;
+  /** Member list, add, remove, update, promote. */
+  readonly cluster: ClusterClient;
+  /** Status, snapshot, defragment, alarms, hashes, leader transfer. */
+  readonly maintenance: MaintenanceClient;
+  /** Users, roles, permissions, enable/disable. */
+  readonly auth: AuthClient;
 
   constructor(options: ClientOptions) {
     const endpoints =
@@ -102,11 +146,15 @@ export class Client implements KV {
     this.endpoints = pool.endpoints;
     const invOpts = {
       defaultTimeout: options.defaultTimeout,
+      attemptTimeout: options.attemptTimeout,
       maxRetries: options.maxRetries ?? 8,
       retryWrites: !!options.retryWrites,
     };
     this.invoker = new Invoker(pool, invOpts);
     this.lease = new LeaseClient(this.invoker);
+    this.cluster = new ClusterClient(this.invoker);
+    this.maintenance = new MaintenanceClient(this.invoker);
+    this.auth = new AuthClient(this.invoker);
     if (options.auth) {
       this.invoker.tokens = new PasswordTokens(
         new Invoker(pool, invOpts),
@@ -191,7 +239,7 @@ export class Client implements KV {
       wireMethod('KV', 'Compact'),
       { revision, physical: !!options.physical },
       'write',
-      callOpts({ ...options, retryWrite: options.retryWrite ?? true }),
+      callOpts(options),
     );
     return { header: headerFromWire(res.header) };
   }
@@ -215,7 +263,7 @@ export class Client implements KV {
     };
     this.hub ??= new WatchHub(this.invoker);
     const hub = this.hub;
-    const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x));
+    const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x), options.stripPrefix);
     options.signal?.throwIfAborted();
     await hub.add(w, options.signal);
     return w;
@@ -224,6 +272,45 @@ export class Client implements KV {
   /** Asks the member serving this client's watchers to send a progress notification to each of them. */
   requestWatchProgress(): void {
     this.hub?.requestProgress();
+  }
+
+  /**
+   * Low-level escape hatch: calls any unary RPC of etcd's API (e.g. `('Maintenance', 'Status', {})`) with
+   * this client's endpoints, auth, deadlines and retry policy, and returns the decoded protobufjs message
+   * (64-bit fields as Long). `kind: 'read'` allows retries on transient errors. Useful for tools that
+   * print responses verbatim, such as etcdctl's JSON output.
+   */
+  call<Res = any>(
+    service: 'KV' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth',
+    method: string,
+    request: object,
+    options: CallOptions & { kind?: 'read' | 'write' } = {},
+  ): Promise<Res> {
+    return this.invoker.unary<Res>(
+      wireMethod(service, method),
+      request,
+      options.kind ?? 'write',
+      callOpts(options),
+    );
+  }
+
+  /** Low-level RPC access with caller-supplied (de)serialisation; see `Transport`. */
+  get transport(): Transport {
+    const inv = this.invoker;
+    const at = (endpoint?: string) => {
+      if (endpoint === undefined) return inv.pool.pick();
+      const i = inv.pool.indexOf(endpoint);
+      if (i < 0) throw new TypeError(`unknown endpoint ${endpoint}`);
+      return i;
+    };
+    return {
+      unary: (method, request, options = {}) =>
+        inv.unary(method, request, options.kind ?? 'write', callOpts(options)),
+      bidiStream: async (method, options = {}) =>
+        inv.bidi(method, at(options.endpoint), !!options.requireLeader),
+      serverStream: async (method, request, options = {}) =>
+        inv.serverStream(method, at(options.endpoint), request, options.signal),
+    };
   }
 
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */

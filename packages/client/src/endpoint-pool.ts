@@ -14,6 +14,8 @@ export interface TlsOptions {
   key?: Buffer | string;
   /** Override the name checked against the server certificate. */
   serverName?: string;
+  /** Accept any server certificate (like etcdctl's --insecure-skip-tls-verify). For tests only. */
+  insecureSkipVerify?: boolean;
 }
 
 /** HTTP/2 keepalive pings that detect a dead connection while no call is in flight. */
@@ -61,7 +63,14 @@ export class EndpointPool {
     this.addresses = parsed.map((p) => p.address);
     const secure = !!options.tls || parsed.some((p) => p.secure);
     this.credentials = secure
-      ? grpc.credentials.createSsl(toBuf(options.tls?.ca), toBuf(options.tls?.key), toBuf(options.tls?.cert))
+      ? grpc.credentials.createSsl(
+          toBuf(options.tls?.ca),
+          toBuf(options.tls?.key),
+          toBuf(options.tls?.cert),
+          options.tls?.insecureSkipVerify
+            ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
+            : {},
+        )
       : grpc.credentials.createInsecure();
     const ka = options.keepAlive ?? {};
     this.channelOptions = {

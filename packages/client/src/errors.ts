@@ -85,7 +85,8 @@ export class ClientClosedError extends Error {
 const byText: Array<[RegExp, new (code: number, details: string) => EtcdError]> = [
   [/etcdserver: no leader/, NoLeaderError],
   [/etcdserver: leader changed/, LeaderChangedError],
-  [/etcdserver: invalid auth token/, InvalidAuthTokenError],
+  // An old auth revision is cured the same way: authenticate again and retry.
+  [/etcdserver: (invalid auth token|revision of auth store is old)/, InvalidAuthTokenError],
   [/etcdserver: authentication failed/, AuthFailedError],
   [/etcdserver: permission denied/, PermissionDeniedError],
   [/etcdserver: requested lease not found/, LeaseNotFoundError],
@@ -116,7 +117,7 @@ export function toEtcdError(err: unknown, endpoint?: string): Error {
 export function isNotExecuted(err: Error): boolean {
   if (err instanceof NoLeaderError) return true;
   if (err instanceof UnavailableError) {
-    return /No connection established|ECONNREFUSED|connect ECONN|Connection refused|etcdserver: stopped|not capable/i.test(
+    return /No connection established|ECONNREFUSED|connect ECONN|Connection refused|etcdserver: stopped|not capable|etcdserver: unhealthy cluster/i.test(
       err.details,
     );
   }

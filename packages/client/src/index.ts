@@ -1,5 +1,12 @@
 // @kv/client: A typed, promise-based etcd v3 client for Node.js.
-export { Client, type ClientOptions, type KV, type WatchOptions } from './client';
+
+export { AuthClient, type Permission, type PermissionType } from './auth';
+export { Client, type ClientOptions, type KV, type Transport, type WatchOptions } from './client';
+export { ClusterClient, type Member, type MembersResponse } from './cluster';
+export { Election, NotLeaderError } from './concurrency/election';
+export { Mutex } from './concurrency/mutex';
+export { Session, SessionExpiredError, type SessionOptions } from './concurrency/session';
+export { type Isolation, runSTM, type STM, STMConflictError, type STMOptions } from './concurrency/stm';
 export type { KeepAliveOptions, TlsOptions } from './endpoint-pool';
 export * from './errors';
 export { type Bytes, FROM_KEY, prefixEnd, type RangeSelector } from './key-range';
@@ -15,7 +22,10 @@ export type {
   SortOrder,
   SortTarget,
 } from './kv';
-export type { CallOptions } from './rpc';
+export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
+export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';
+export { Namespace } from './namespace';
+export type { CallKind, CallOptions } from './rpc';
 export {
   Compare,
   type CompareOp,
@@ -29,4 +39,4 @@ export {
   type TxnSpec,
 } from './txn';
 export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
-export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
+export { type WireMethod, wireMethod } from './wire';

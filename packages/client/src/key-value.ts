@@ -1,4 +1,5 @@
 // Result types shared by every API: the response header and the stored key-value.
+import { type Int64Like, toBigInt, toNumber } from '@kv/api-proto';
 
 /** Where and when a response was produced. */
 export interface ResponseHeader {
@@ -40,9 +41,15 @@ export class KeyValue {
   }
 }
 
-const big = (v: unknown): bigint => (v === undefined || v === null || v === '' ? 0n : BigInt(v as string));
-const num = (v: unknown): number => (v === undefined || v === null ? 0 : Number(v));
-const buf = (v: unknown): Buffer => (v ? Buffer.from(v as Uint8Array) : Buffer.alloc(0));
+const big = (v: unknown): bigint => toBigInt(v as Int64Like | null | undefined);
+const num = (v: unknown): number => toNumber(v as Int64Like | null | undefined);
+const empty = Buffer.alloc(0);
+const buf = (v: unknown): Buffer =>
+  Buffer.isBuffer(v)
+    ? v
+    : v
+      ? Buffer.from((v as Uint8Array).buffer, (v as Uint8Array).byteOffset, (v as Uint8Array).byteLength)
+      : empty;
 
 /** @internal */
 export function headerFromWire(h: any): ResponseHeader {

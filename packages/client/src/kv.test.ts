@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from './client';
-import { CompactedError, FutureRevisionError } from './errors';
+import {
+  ClientClosedError,
+  CompactedError,
+  DeadlineExceededError,
+  FutureRevisionError,
+  UnavailableError,
+} from './errors';
 import { prefixEnd } from './key-range';
+import { freePort, TestCluster } from './test-support/etcd-cluster';
 import { Compare, Op } from './txn';
-import { TestCluster } from './test-support/etcd-cluster';
+import { wireMethod } from './wire';
 
 describe('kv against a real server', () => {
   let cluster: TestCluster;
@@ -183,5 +190,67 @@ describe('kv against a real server', () => {
     ac2.abort(new Error('aborted in flight'));
     await assert.rejects(p, /aborted in flight/);
     await assert.rejects(client.get('x', { timeout: 0 }), (e: Error) => e.name === 'DeadlineExceededError');
+  });
+
+  test('unreachable endpoints: a dead one is skipped, all dead fails within the deadline', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const mixed = new Client({ endpoints: [dead, ...cluster.endpoints], defaultTimeout: 5000 });
+    const allDead = new Client({ endpoints: [dead], defaultTimeout: 1000 });
+    try {
+      await client.put('reach/k', 'v');
+      for (let i = 0; i < 6; i++) assert.equal(await mixed.getString('reach/k'), 'v');
+      await mixed.put('reach/k2', 'w');
+      const t0 = Date.now();
+      await assert.rejects(
+        allDead.get('reach/k'),
+        (e: Error) => e instanceof UnavailableError || e instanceof DeadlineExceededError,
+      );
+      assert.ok(Date.now() - t0 < 3000);
+    } finally {
+      mixed.close();
+      allDead.close();
+    }
+  });
+
+  test('call() reaches any unary RPC and returns the decoded message', async () => {
+    const st = await client.call('Maintenance', 'Status', {}, { kind: 'read' });
+    assert.match(st.version, /^3\./);
+    await client.put('call/k', 'raw');
+    const r = await client.call('KV', 'Range', { key: Buffer.from('call/k') }, { kind: 'read' });
+    assert.equal(Buffer.from(r.kvs[0].value).toString(), 'raw');
+  });
+
+  test('transport: unary and server streams with caller-supplied (de)serialisation', async () => {
+    const range = wireMethod('KV', 'Range');
+    const plain = {
+      ...range,
+      deserialize: (b: Buffer) => ({ bytes: b.length, decoded: range.deserialize(b) }),
+    };
+    await client.put('tr/k', 'x');
+    const r = await client.transport.unary<{ bytes: number; decoded: any }>(
+      plain,
+      { key: Buffer.from('tr/k') },
+      { kind: 'read' },
+    );
+    assert.ok(r.bytes > 0);
+    assert.equal(r.decoded.kvs.length, 1);
+    const s = await client.transport.serverStream(
+      wireMethod('Maintenance', 'Snapshot'),
+      {},
+      { endpoint: cluster.endpoints[0] },
+    );
+    let size = 0;
+    for await (const chunk of s) size += chunk.blob.length;
+    assert.ok(size > 0);
+  });
+
+  test('close() fails pending and later calls with ClientClosedError', async () => {
+    const c = new Client({ endpoints: cluster.endpoints });
+    await c.put('close/k', 'v');
+    const w = await c.watch('close/k');
+    const ended = new Promise<void>((r) => w.once('end', r));
+    c.close();
+    await ended;
+    await assert.rejects(c.get('close/k'), ClientClosedError);
   });
 });

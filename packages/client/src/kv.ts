@@ -82,39 +82,43 @@ export interface DeleteResponse {
 /** @internal */
 export function rangeRequest(key: Bytes, o: GetOptions = {}): object {
   const r = keyRange(key, o);
-  return {
-    key: r.key,
-    rangeEnd: r.rangeEnd,
-    limit: o.limit ?? 0,
-    revision: o.revision ?? 0,
-    sortOrder: sortOrders[o.sort?.order ?? (o.sort?.target ? 'ascend' : 'none')],
-    sortTarget: sortTargets[o.sort?.target ?? 'key'],
-    serializable: !!o.serializable,
-    keysOnly: !!o.keysOnly,
-    countOnly: !!o.countOnly,
-    minModRevision: o.minModRevision ?? 0,
-    maxModRevision: o.maxModRevision ?? 0,
-    minCreateRevision: o.minCreateRevision ?? 0,
-    maxCreateRevision: o.maxCreateRevision ?? 0,
-  };
+  // Only non-default fields: proto3 leaves zero values off the wire anyway.
+  const req: Record<string, unknown> = { key: r.key };
+  if (r.rangeEnd.length) req.rangeEnd = r.rangeEnd;
+  if (o.limit) req.limit = o.limit;
+  if (o.revision) req.revision = o.revision;
+  if (o.sort) {
+    req.sortOrder = sortOrders[o.sort.order ?? (o.sort.target ? 'ascend' : 'none')];
+    req.sortTarget = sortTargets[o.sort.target ?? 'key'];
+  }
+  if (o.serializable) req.serializable = true;
+  if (o.keysOnly) req.keysOnly = true;
+  if (o.countOnly) req.countOnly = true;
+  if (o.minModRevision) req.minModRevision = o.minModRevision;
+  if (o.maxModRevision) req.maxModRevision = o.maxModRevision;
+  if (o.minCreateRevision) req.minCreateRevision = o.minCreateRevision;
+  if (o.maxCreateRevision) req.maxCreateRevision = o.maxCreateRevision;
+  return req;
 }
 
 /** @internal */
 export function putRequest(key: Bytes, value: Bytes, o: PutOptions = {}): object {
-  return {
-    key: toBuffer(key),
-    value: toBuffer(value),
-    lease: leaseId(o.lease).toString(),
-    prevKv: !!o.prevKv,
-    ignoreValue: !!o.ignoreValue,
-    ignoreLease: !!o.ignoreLease,
-  };
+  const req: Record<string, unknown> = { key: toBuffer(key), value: toBuffer(value) };
+  const lease = leaseId(o.lease);
+  if (lease) req.lease = lease;
+  if (o.prevKv) req.prevKv = true;
+  if (o.ignoreValue) req.ignoreValue = true;
+  if (o.ignoreLease) req.ignoreLease = true;
+  return req;
 }
 
 /** @internal */
 export function deleteRequest(key: Bytes, o: DeleteOptions = {}): object {
   const r = keyRange(key, o);
-  return { key: r.key, rangeEnd: r.rangeEnd, prevKv: !!o.prevKv };
+  const req: Record<string, unknown> = { key: r.key };
+  if (r.rangeEnd.length) req.rangeEnd = r.rangeEnd;
+  if (o.prevKv) req.prevKv = true;
+  return req;
 }
 
 /** @internal */

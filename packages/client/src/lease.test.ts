@@ -46,6 +46,21 @@ describe('lease against a real server', () => {
     assert.ok((await client.lease.keepAliveOnce(id)) <= 0);
   });
 
+  test('keepAlive adopts an existing lease by ID', async () => {
+    const granted = await client.lease.grant(2, { keepAlive: false });
+    const other = new Client({ endpoints: cluster.endpoints });
+    try {
+      const adopted = await other.lease.keepAlive(granted.id);
+      assert.equal(adopted.ttl, 2);
+      await sleep(2500);
+      assert.ok((await client.lease.timeToLive(granted.id)).ttl > 0);
+      await adopted.revoke();
+      await assert.rejects(other.lease.keepAlive(granted.id), LeaseNotFoundError);
+    } finally {
+      other.close();
+    }
+  });
+
   test('keepalive holds a short lease past its TTL', async () => {
     const lease = await client.lease.grant(1);
     let renewals = 0;

@@ -3,12 +3,11 @@
 // (send time of the last acknowledged renewal + the TTL the member returned). If that moment passes
 // without a newer acknowledgement, or a member reports TTL <= 0, the lease emits `lost` once.
 import { EventEmitter } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
 import { backoffDelay } from './backoff';
-import { ClientClosedError, LeaseLostError, toEtcdError } from './errors';
+import { ClientClosedError, LeaseLostError, LeaseNotFoundError, toEtcdError } from './errors';
 import { headerFromWire, type ResponseHeader, wireBig, wireNum } from './key-value';
 import { type LeaseRef, leaseId } from './kv';
-import type { CallOptions, Invoker } from './rpc';
+import type { AuthedStream, CallOptions, Invoker } from './rpc';
 import { wireMethod } from './wire';
 
 /** What a member knows about a lease. */
@@ -50,6 +49,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   /** @internal */
   lostTimer?: NodeJS.Timeout;
   private released = false;
+  private lostPromise?: Promise<never>;
 
   /** @internal */
   constructor(
@@ -71,10 +71,16 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
   /** A promise that rejects with the LeaseLostError when the lease is lost (never resolves otherwise). */
   get lost(): Promise<never> {
-    return new Promise((_, reject) => {
-      if (this.lostError) reject(this.lostError);
-      else this.once('lost', reject);
-    });
+    // One shared promise (not a listener per call), pre-handled so an unobserved loss is not an
+    // unhandled rejection; callers who await it still see the rejection.
+    if (!this.lostPromise) {
+      this.lostPromise = new Promise<never>((_, reject) => {
+        if (this.lostError) reject(this.lostError);
+        else this.once('lost', reject);
+      });
+      this.lostPromise.catch(() => {});
+    }
+    return this.lostPromise;
   }
 
   /** Stops keeping the lease alive and revokes it, deleting its keys. */
@@ -105,7 +111,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
 
 /** The Lease API: `client.lease`. */
 export class LeaseClient {
-  private stream?: grpc.ClientDuplexStream<object, any>;
+  private stream?: AuthedStream;
   private connecting = false;
   private endpoint = -1;
   private failures = 0;
@@ -122,7 +128,7 @@ export class LeaseClient {
     const start = Date.now();
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseGrant'),
-      { TTL: String(ttl), ID: String(options.id ?? 0n) },
+      { TTL: ttl, ID: options.id ?? 0n },
       'write',
       options,
     );
@@ -132,11 +138,25 @@ export class LeaseClient {
     return lease;
   }
 
+  /**
+   * Starts keeping an existing lease alive (e.g. one granted by another process) and returns it as a
+   * Lease. Rejects with LeaseNotFoundError if it no longer exists.
+   */
+  async keepAlive(lease: LeaseRef, options: CallOptions = {}): Promise<Lease> {
+    const start = Date.now();
+    const id = leaseId(lease);
+    const ttl = await this.keepAliveOnce(id, options);
+    if (ttl <= 0) throw new LeaseNotFoundError(5, 'etcdserver: requested lease not found');
+    const l = new Lease(id, ttl, start, this);
+    this.startKeepAlive(l);
+    return l;
+  }
+
   /** Revokes a lease; its keys are deleted. */
   async revoke(lease: LeaseRef, options: CallOptions = {}): Promise<{ header: ResponseHeader }> {
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseRevoke'),
-      { ID: String(leaseId(lease)) },
+      { ID: leaseId(lease) },
       'write',
       options,
     );
@@ -150,7 +170,7 @@ export class LeaseClient {
   ): Promise<LeaseTimeToLive> {
     const res = await this.invoker.unary(
       wireMethod('Lease', 'LeaseTimeToLive'),
-      { ID: String(leaseId(lease)), keys: !!options.keys },
+      { ID: leaseId(lease), keys: !!options.keys },
       'read',
       options,
     );
@@ -192,7 +212,7 @@ export class LeaseClient {
         done();
         reject(options.signal?.aborted ? options.signal.reason : toEtcdError(e));
       });
-      s.write({ ID: String(leaseId(lease)) });
+      s.write({ ID: leaseId(lease) });
     });
   }
 
@@ -233,7 +253,7 @@ export class LeaseClient {
     if (!this.stream) return;
     // Keep the earliest unacknowledged send time: the TTL a reply grants counts from the request.
     if (!this.sentAt.has(id)) this.sentAt.set(id, Date.now());
-    this.stream.write({ ID: String(id) });
+    this.stream.write({ ID: id });
   }
 
   private onResponse(res: any): void {
@@ -283,7 +303,7 @@ export class LeaseClient {
       });
   }
 
-  private onBroken(s: grpc.ClientDuplexStream<object, any> | undefined, _e: unknown): void {
+  private onBroken(s: AuthedStream | undefined, _e: unknown): void {
     if (s && s !== this.stream) return;
     if (s) {
       s.removeAllListeners();

@@ -33,8 +33,12 @@ export interface CallOptions {
 
 export type CallKind = 'read' | 'write';
 
+/** A bidi stream and the auth token it was opened with (a rejected token must be refreshed, not reused). */
+export type AuthedStream = grpc.ClientDuplexStream<object, any> & { authToken?: string };
+
 export interface InvokerOptions {
   defaultTimeout?: number;
+  attemptTimeout?: number;
   maxRetries: number;
   retryWrites: boolean;
 }
@@ -74,26 +78,34 @@ export class Invoker {
       const i = pinned >= 0 ? pinned : this.pool.pick(last);
       last = i;
       let token: string | undefined;
+      // A member that accepted the connection but stopped answering (frozen, partitioned) would hold the
+      // call until the overall deadline; a per-attempt deadline lets us move on to the next member.
+      const attemptDeadline =
+        this.options.attemptTimeout && pinned < 0
+          ? Math.min(deadline, Date.now() + this.options.attemptTimeout)
+          : deadline;
       try {
         token = await this.tokens?.token(opts.signal);
-        const res = await this.once<Res>(i, method, request, token, deadline, opts.signal);
+        const res = await this.once<Res>(i, method, request, token, attemptDeadline, opts.signal);
         this.pool.reportSuccess(i);
         return res;
       } catch (thrown) {
         const err = toEtcdError(thrown, this.pool.endpoints[i]);
         if (opts.signal?.aborted) throw opts.signal.reason;
+        if (this.closed) throw new ClientClosedError();
         if (err instanceof InvalidAuthTokenError && this.tokens && !authRetried) {
           authRetried = true;
           await this.tokens.refresh(token, opts.signal);
           attempt--;
           continue;
         }
-        if (err instanceof UnavailableError) this.pool.reportFailure(i);
+        const attemptTimedOut = err instanceof DeadlineExceededError && attemptDeadline < deadline;
+        if (err instanceof UnavailableError || attemptTimedOut) this.pool.reportFailure(i);
         const retryable =
           pinned < 0 &&
           attempt < this.options.maxRetries &&
           (kind === 'read' || opts.retryWrite || this.options.retryWrites
-            ? isTransient(err)
+            ? isTransient(err) || attemptTimedOut
             : isNotExecuted(err));
         if (!retryable) throw err;
         const wait = backoffDelay(attempt, { initialMs: 25, maxMs: 1000 });
@@ -146,15 +158,13 @@ export class Invoker {
   }
 
   /** Opens a bidirectional stream on endpoint `i`; `requireLeader` makes the member end it when it loses its leader. */
-  async bidi(
-    method: WireMethod,
-    i: number,
-    requireLeader: boolean,
-  ): Promise<grpc.ClientDuplexStream<object, any>> {
+  async bidi(method: WireMethod, i: number, requireLeader: boolean): Promise<AuthedStream> {
     const md = await this.streamMetadata(requireLeader);
-    return this.pool
+    const s: AuthedStream = this.pool
       .client(i)
       .makeBidiStreamRequest(method.path, method.serialize, method.deserialize, md, {});
+    s.authToken = md.get('token')[0] as string | undefined;
+    return s;
   }
 
   /** Opens a server stream on endpoint `i`. */

@@ -134,8 +134,17 @@ export class Txn {
     return this;
   }
 
-  /** Operations run when every guard holds. */
+  /**
+   * Operations run when every guard holds. (Called by `await` with callbacks instead of operations,
+   * it commits the transaction, so awaiting a builder by mistake sends it rather than hanging.)
+   */
+  // biome-ignore lint/suspicious/noThenProperty: `then` is etcd's transaction vocabulary, and it stays promise-safe.
   then(...ops: Operation[]): this {
+    const [first, second] = ops as unknown[];
+    if (typeof first === 'function' || typeof second === 'function') {
+      const done = this.commit().then(first as any, second as any);
+      return done as unknown as this;
+    }
     this.s.success.push(...ops);
     return this;
   }
@@ -170,19 +179,19 @@ function compareToWire(c: Comparison): object {
   };
   switch (c.target) {
     case 'version':
-      out.version = String(c.operand);
+      out.version = c.operand;
       break;
     case 'create':
-      out.createRevision = String(c.operand);
+      out.createRevision = c.operand;
       break;
     case 'mod':
-      out.modRevision = String(c.operand);
+      out.modRevision = c.operand;
       break;
     case 'value':
       out.value = toBuffer(c.operand as Bytes);
       break;
     case 'lease':
-      out.lease = String(c.operand);
+      out.lease = c.operand;
       break;
   }
   return out;

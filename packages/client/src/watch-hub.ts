@@ -3,17 +3,17 @@
 // that identifies the request; the `created` reply carries the watch ID we then route events by.
 // When the stream breaks (member killed, member lost its leader, connection dropped) the hub opens a new
 // stream on another endpoint and re-creates every live watcher from its nextRevision.
-import type * as grpc from '@grpc/grpc-js';
 import { backoffDelay } from './backoff';
 import {
   ClientClosedError,
   CompactedError,
   InvalidAuthTokenError,
+  isTransient,
   toEtcdError,
   WatchCanceledError,
 } from './errors';
 import { headerFromWire, kvFromWire, wireNum } from './key-value';
-import type { Invoker } from './rpc';
+import type { AuthedStream, Invoker } from './rpc';
 import type { WatchEvent, Watcher } from './watcher';
 import { wireMethod } from './wire';
 
@@ -23,13 +23,13 @@ interface Pending {
 }
 
 export class WatchHub {
-  private stream?: grpc.ClientDuplexStream<object, any>;
+  private stream?: AuthedStream;
   private endpoint = -1;
   private connecting = false;
   private reconnectTimer?: NodeJS.Timeout;
   private failures = 0;
   private readonly watchers = new Set<Watcher>();
-  private readonly byId = new Map<string, Watcher>();
+  private readonly byId = new Map<number, Watcher>();
   private queue: Watcher[] = [];
   private creating?: Watcher;
   private readonly firstCreate = new Map<Watcher, Pending>();
@@ -137,19 +137,26 @@ export class WatchHub {
     const w = this.queue.shift();
     if (!w) return;
     this.creating = w;
-    s.write({ createRequest: { ...w.request, startRevision: String(w.nextRevision) } });
+    s.write({ createRequest: { ...w.request, startRevision: w.nextRevision } });
   }
 
-  private onResponse(s: grpc.ClientDuplexStream<object, any>, res: any): void {
+  private onResponse(s: AuthedStream, res: any): void {
     if (s !== this.stream) return;
     const header = headerFromWire(res.header);
-    const id = String(res.watchId);
+    const id = wireNum(res.watchId);
     if (res.created) {
       const w = this.creating;
       this.creating = undefined;
       if (!w) return;
       if (res.canceled) {
-        this.end(w, this.cancelError(res));
+        const err = this.cancelError(res);
+        if (err instanceof InvalidAuthTokenError && this.invoker.tokens && !w.cancelling) {
+          // The stream carries the token it was opened with; only a new stream can carry a fresh one.
+          this.queue.unshift(w);
+          this.onBroken(s, err);
+          return;
+        }
+        this.end(w, err);
       } else {
         this.failures = 0;
         this.invoker.pool.reportSuccess(this.endpoint);
@@ -166,7 +173,7 @@ export class WatchHub {
       this.pump();
       return;
     }
-    if (id === '-1') {
+    if (id === -1) {
       // Answer to requestProgress, for the whole stream: tell everyone, but advance nobody, because the
       // member may send it before a lagging watcher caught up.
       for (const w of this.byId.values()) w.progress(header, false);
@@ -193,7 +200,7 @@ export class WatchHub {
     return toEtcdError({ code: 1, details: String(res.cancelReason || 'watch canceled by the server') });
   }
 
-  private onBroken(s: grpc.ClientDuplexStream<object, any> | undefined, e: unknown): void {
+  private onBroken(s: AuthedStream | undefined, e: unknown): void {
     if (s && s !== this.stream) return;
     const err = toEtcdError(e, this.invoker.pool.endpoints[this.endpoint]);
     if (s) {
@@ -202,14 +209,20 @@ export class WatchHub {
       s.cancel();
     }
     this.stream = undefined;
-    if (this.creating) this.queue.unshift(this.creating);
+    const creating = this.creating;
     this.creating = undefined;
+    if (creating && !creating.cancelling) this.queue.unshift(creating);
+    else if (creating) this.end(creating);
     const live = [...this.byId.values()];
     this.byId.clear();
     if (this.closed) return;
-    if (this.endpoint >= 0 && !(err instanceof InvalidAuthTokenError))
-      this.invoker.pool.reportFailure(this.endpoint);
-    if (err instanceof InvalidAuthTokenError) void this.invoker.tokens?.refresh(undefined).catch(() => {});
+    const authFailed = err instanceof InvalidAuthTokenError;
+    if (!s && !authFailed && !isTransient(err)) {
+      // Could not even open a stream, for a reason retrying will not cure (e.g. wrong password).
+      for (const w of [...this.watchers]) this.end(w, err);
+      return;
+    }
+    if (this.endpoint >= 0 && !authFailed) this.invoker.pool.reportFailure(this.endpoint);
     // Re-create what was live, in creation order, ahead of watchers that never got created.
     for (const w of live) {
       w.watchId = undefined;
@@ -220,7 +233,8 @@ export class WatchHub {
     this.queue = [...live.filter((w) => !w.isEnded), ...this.queue.filter((w) => !live.includes(w))];
     if (this.watchers.size === 0) return;
     const delay = backoffDelay(this.failures++, { initialMs: 50, maxMs: 2000 });
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = setTimeout(async () => {
+      if (authFailed) await this.invoker.tokens?.refresh(s?.authToken).catch(() => {});
       this.reconnectTimer = undefined;
       this.ensureStream();
     }, delay);

@@ -47,7 +47,8 @@ describe('watch against a real server', () => {
   let cluster: TestCluster;
   let client: Client;
   before(async () => {
-    cluster = await TestCluster.start();
+    // Progress notifications every 200 ms instead of etcd's default 10 minutes.
+    cluster = await TestCluster.start({ args: ['--experimental-watch-progress-notify-interval', '200ms'] });
     client = new Client({ endpoints: cluster.endpoints, defaultTimeout: 5000 });
   });
   after(async () => {
@@ -151,6 +152,18 @@ describe('watch against a real server', () => {
     const progress = new Promise<number>((r) => w.once('progress', (h) => r(h.revision)));
     client.requestWatchProgress();
     assert.ok((await progress) >= put.header.revision);
+    await w.cancel();
+  });
+
+  test('periodic progress notifications advance the resume revision of an idle watcher', async () => {
+    const w = await client.watch('w9/k', { progressNotify: true });
+    const put = await client.put('w9/unrelated', 'v');
+    const deadline = Date.now() + 5000;
+    let seen = 0;
+    w.on('progress', (h) => (seen = Math.max(seen, h.revision)));
+    while (seen < put.header.revision && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(seen >= put.header.revision, `progress at ${seen}`);
+    assert.ok(w.nextRevision > put.header.revision);
     await w.cancel();
   });
 

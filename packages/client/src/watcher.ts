@@ -2,7 +2,7 @@
 // It remembers the next revision it needs (`nextRevision`), which is what lets the hub resume it on
 // another member without a gap, and drops anything older, so a replay never yields a duplicate.
 import { EventEmitter } from 'node:events';
-import type { KeyValue, ResponseHeader } from './key-value';
+import { KeyValue, type ResponseHeader } from './key-value';
 
 /** One change of one key. */
 export interface WatchEvent {
@@ -55,7 +55,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
   /** Why the watcher ended, if it ended with an error. */
   error?: Error;
   /** @internal server watch ID on the current stream. */
-  watchId?: string;
+  watchId?: number;
   /** @internal */
   cancelling = false;
   private ended = false;
@@ -69,6 +69,7 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
     readonly request: Record<string, unknown>,
     startRevision: number,
     private readonly cancelFn: (w: Watcher) => Promise<void>,
+    private readonly stripPrefix?: Buffer,
   ) {
     super();
     this.nextRevision = startRevision;
@@ -91,7 +92,8 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
   /** @internal delivers a batch, dropping events older than nextRevision. */
   deliver(header: ResponseHeader, events: WatchEvent[]): void {
     if (this.ended) return;
-    const fresh = events.filter((e) => e.kv.modRevision >= this.nextRevision);
+    let fresh = events.filter((e) => e.kv.modRevision >= this.nextRevision);
+    if (this.stripPrefix?.length) fresh = fresh.map((e) => stripEvent(e, this.stripPrefix!));
     if (fresh.length === 0) return;
     this.nextRevision = fresh[fresh.length - 1].kv.modRevision + 1;
     this.push({ batch: { header, events: fresh } });
@@ -150,7 +152,10 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
     this.emit('end');
   }
 
-  /** Yields events one by one; throws the terminal error (e.g. CompactedError); ends after `cancel()`. */
+  /**
+   * Yields events one by one; throws the terminal error (e.g. CompactedError); ends after `cancel()`.
+   * Breaking out of the loop stops this iteration only; call `cancel()` to stop the watcher.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     for await (const batch of this.batches()) yield* batch.events;
   }
@@ -182,4 +187,16 @@ export class Watcher extends EventEmitter<WatcherEvents> implements AsyncIterabl
       this.iterators.delete(it);
     }
   }
+}
+
+/** @internal a KeyValue with `prefix` removed from its key. */
+export function stripKey(kv: KeyValue, prefix: Buffer): KeyValue {
+  const key = kv.key.subarray(0, prefix.length).equals(prefix) ? kv.key.subarray(prefix.length) : kv.key;
+  return new KeyValue(key, kv.value, kv.createRevision, kv.modRevision, kv.version, kv.lease);
+}
+
+function stripEvent(e: WatchEvent, prefix: Buffer): WatchEvent {
+  const out: WatchEvent = { type: e.type, kv: stripKey(e.kv, prefix) };
+  if (e.prevKv) out.prevKv = stripKey(e.prevKv, prefix);
+  return out;
 }

@@ -1,9 +1,9 @@
 // The wire edge: etcd's gRPC methods (from @kv/api-proto's method table) as (path, serialize, deserialize).
-// Messages cross this edge as plain objects with camelCase field names; 64-bit integers go out as decimal
-// strings (so bigint IDs keep all 64 bits) and come back as decimal strings; bytes come back as Buffers.
-// Everything above this module works with domain types and never sees protobuf classes or Longs.
+// Requests go out as plain objects with camelCase field names (64-bit fields as number or bigint, bytes as
+// Buffer) encoded directly; responses come back as decoded protobufjs messages (64-bit fields as Long,
+// bytes as Buffer slices), which the converters in key-value.ts and friends turn into domain types.
+// Skipping fromObject/toObject keeps the hot path free of per-field copies and Long-to-string work.
 import { type AnyMethod, services } from '@kv/api-proto';
-import type { IConversionOptions } from 'protobufjs';
 
 /** One gRPC method of etcd's API, ready for grpc-js's generic client calls. */
 export interface WireMethod {
@@ -14,7 +14,6 @@ export interface WireMethod {
   deserialize(bytes: Buffer): any;
 }
 
-const toObjectOptions: IConversionOptions = { longs: String, enums: Number, defaults: true, arrays: true };
 const methods = new Map<string, WireMethod>();
 
 /** Looks up `service/method` (e.g. `KV/Range`) of etcd's API. */
@@ -28,8 +27,8 @@ export function wireMethod(service: keyof typeof services, name: string): WireMe
     path: m.path,
     requestStream: m.requestStream,
     responseStream: m.responseStream,
-    serialize: (message) => m.serializeRequest(m.requestType.fromObject(message)),
-    deserialize: (bytes) => m.responseType.toObject(m.deserializeResponse(bytes), toObjectOptions),
+    serialize: (message) => m.serializeRequest(message),
+    deserialize: (bytes) => m.deserializeResponse(bytes),
   };
   methods.set(id, def);
   return def;

@@ -1,9 +1,10 @@
 // Test harness: starts real etcd members on free 127.0.0.1 ports with temp data dirs, and kills them by
 // PID. KV_TEST_SERVER=etcd (default: /usr/bin/etcd) or ours (apps/server/bin/etcd, same flags);
 // KV_TEST_ETCD_BIN overrides the binary path.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -42,11 +43,25 @@ export interface ClusterOptions {
   size?: number;
   /** Extra flags for every member. */
   args?: string[];
+  /** Serve clients over TLS with these PEM files (client certificates required when `ca` is set). */
+  tls?: { cert: string; key: string; ca?: string };
 }
 
-function get(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+function get(
+  url: string,
+  timeoutMs: number,
+  tls?: ClusterOptions['tls'],
+): Promise<{ status: number; body: string }> {
   return new Promise((res, rej) => {
-    const req = request(url, { timeout: timeoutMs }, (r) => {
+    const opts = tls
+      ? {
+          timeout: timeoutMs,
+          ca: tls.ca && readFileSync(tls.ca),
+          cert: readFileSync(tls.cert),
+          key: readFileSync(tls.key),
+        }
+      : { timeout: timeoutMs };
+    const req = (url.startsWith('https:') ? httpsRequest : request)(url, opts, (r) => {
       let body = '';
       r.setEncoding('utf8');
       r.on('data', (c) => (body += c));
@@ -76,7 +91,7 @@ export class TestCluster {
       const [cp, pp] = [await freePort(), await freePort()];
       c.members.push({
         name: `m${i}`,
-        clientUrl: `http://127.0.0.1:${cp}`,
+        clientUrl: `${options.tls ? 'https' : 'http'}://127.0.0.1:${cp}`,
         peerUrl: `http://127.0.0.1:${pp}`,
         dataDir: join(c.root, `m${i}`),
         log: [],
@@ -125,6 +140,15 @@ export class TestCluster {
       'zap',
       '--log-level',
       'warn',
+      ...(this.options.tls
+        ? [
+            '--cert-file',
+            this.options.tls.cert,
+            '--key-file',
+            this.options.tls.key,
+            ...(this.options.tls.ca ? ['--trusted-ca-file', this.options.tls.ca, '--client-cert-auth'] : []),
+          ]
+        : []),
       ...(this.options.args ?? []),
     ];
     const p = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -147,7 +171,7 @@ export class TestCluster {
     for (const m of members) {
       for (;;) {
         try {
-          const r = await get(`${m.clientUrl}/health`, 1000);
+          const r = await get(`${m.clientUrl}/health`, 1000, this.options.tls);
           if (r.status === 200 && r.body.includes('true')) break;
         } catch {}
         if (m.process?.exitCode !== null && m.process?.exitCode !== undefined) {
@@ -165,8 +189,19 @@ export class TestCluster {
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
+    p.kill('SIGCONT');
     await exited;
     this.members[i].process = undefined;
+  }
+
+  /** Freezes member `i` (SIGSTOP): its sockets stay open but nothing answers. */
+  pause(i: number): void {
+    this.members[i].process?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused member (SIGCONT). */
+  resume(i: number): void {
+    this.members[i].process?.kill('SIGCONT');
   }
 
   /** Restarts a killed member on its data dir. */
@@ -187,4 +222,61 @@ export class TestCluster {
     await Promise.all(this.members.map((_, i) => this.kill(i)));
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Writes a throwaway CA, a server certificate for 127.0.0.1 and a client certificate into `dir`. */
+export function makeCertificates(dir: string): {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+} {
+  const f = (n: string) => join(dir, n);
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=kv-test-ca',
+  );
+  for (const [name, cn] of [
+    ['server', '127.0.0.1'],
+    ['client', 'root'],
+  ]) {
+    writeFileSync(f(`${name}.ext`), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+    ossl('req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.crt`),
+      '-days',
+      '1',
+      '-extfile',
+      f(`${name}.ext`),
+    );
+  }
+  return {
+    ca: f('ca.crt'),
+    serverCert: f('server.crt'),
+    serverKey: f('server.key'),
+    clientCert: f('client.crt'),
+    clientKey: f('client.key'),
+  };
 }
