@@ -1,54 +1,11 @@
 // The cluster connection of one command, on @kv/client: a Client (endpoints, TLS, auth token, retries)
-// whose generic request path carries etcd's RPCs as etcdctl needs them: the raw response with its
-// header, which the printers show field by field.
+// whose Transport carries etcd's RPCs as etcdctl needs them: the wire response with its header, which
+// the printers show field by field.
 import type * as grpc from '@grpc/grpc-js';
-import type { Client } from '@kv/client';
+import type { Client, Transport } from '@kv/client';
 import type { ConnOptions, Service } from './conn-options';
 
 type Any = any;
-
-interface WireMethod {
-  path: string;
-  requestStream: boolean;
-  responseStream: boolean;
-  serialize(message: object): Buffer;
-  deserialize(bytes: Buffer): Any;
-}
-
-// The client's invoker, which @kv/client marks internal; etcdctl uses it for responses in wire form.
-interface Invoker {
-  unary(
-    method: WireMethod,
-    request: object,
-    kind: 'read' | 'write',
-    opts?: { timeout?: number; endpoint?: string },
-  ): Promise<Any>;
-  bidi(method: WireMethod, i: number, requireLeader: boolean): Promise<grpc.ClientDuplexStream<object, Any>>;
-  serverStream(method: WireMethod, i: number, request: object): Promise<grpc.ClientReadableStream<Any>>;
-  pool: { pick(avoid?: number): number; indexOf(endpoint: string): number };
-}
-
-const methods = new Map<string, WireMethod>();
-
-/** etcd's method `service/name` from @kv/api-proto's table, with plain-object (de)serialisation. */
-function wireMethod(service: Service | 'Lock' | 'Election', name: string): WireMethod {
-  const id = `${service}/${name}`;
-  let m = methods.get(id);
-  if (m) return m;
-  const { services } = require('@kv/api-proto') as typeof import('@kv/api-proto');
-  const def = (services as Any)[service]?.[name];
-  if (!def) throw new Error(`unknown etcd method ${id}`);
-  const conv = { longs: String, enums: Number, defaults: true, arrays: true };
-  m = {
-    path: def.path,
-    requestStream: def.requestStream,
-    responseStream: def.responseStream,
-    serialize: (message) => def.serializeRequest(def.requestType.fromObject(message)),
-    deserialize: (bytes) => def.responseType.toObject(def.deserializeResponse(bytes), conv),
-  };
-  methods.set(id, m);
-  return m;
-}
 
 const READS = new Set([
   'Range',
@@ -78,14 +35,16 @@ export function rpcErrorText(e: unknown): string {
 
 export class Conn {
   readonly client: Client;
-  private readonly invoker: Invoker;
+  private readonly transport: Transport;
+  private readonly wireMethod: typeof import('@kv/client').wireMethod;
   private readonly endpoint: string | undefined;
 
   constructor(
     readonly opts: ConnOptions,
     endpoint?: string,
   ) {
-    const { Client } = require('@kv/client') as typeof import('@kv/client');
+    const { Client, wireMethod } = require('@kv/client') as typeof import('@kv/client');
+    this.wireMethod = wireMethod;
     const fs = require('node:fs') as typeof import('node:fs');
     const t = opts.tls;
     const read = (p?: string) => (p ? fs.readFileSync(p) : undefined);
@@ -99,19 +58,20 @@ export class Conn {
       keepAlive: { timeMs: Math.max(opts.keepAliveTimeMs, 10_000), timeoutMs: opts.keepAliveTimeoutMs },
       defaultTimeout: opts.commandTimeoutMs,
     });
-    this.invoker = (this.client as unknown as { invoker: Invoker }).invoker;
+    this.transport = this.client.transport;
     this.endpoint = endpoint;
   }
 
   /** A unary call bounded by --command-timeout (or timeoutMs). */
   unary(service: Service | 'Lock' | 'Election', method: string, req: Any, timeoutMs?: number): Promise<Any> {
-    return this.invoker.unary(wireMethod(service, method), req, READS.has(method) ? 'read' : 'write', {
+    return this.transport.unary(this.wireMethod(service, method), req, {
+      kind: READS.has(method) ? 'read' : 'write',
       timeout: timeoutMs ?? this.opts.commandTimeoutMs,
     });
   }
 
   bidi(service: Service, method: string): Promise<grpc.ClientDuplexStream<object, Any>> {
-    return this.invoker.bidi(wireMethod(service, method), this.invoker.pool.pick(), false);
+    return this.transport.bidiStream(this.wireMethod(service, method));
   }
 
   serverStream(
@@ -119,7 +79,7 @@ export class Conn {
     method: string,
     req: Any,
   ): Promise<grpc.ClientReadableStream<Any>> {
-    return this.invoker.serverStream(wireMethod(service, method), this.invoker.pool.pick(), req);
+    return this.transport.serverStream(this.wireMethod(service, method), req);
   }
 
   close(): void {
