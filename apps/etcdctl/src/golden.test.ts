@@ -140,7 +140,7 @@ group('txn', (p) =>
   ]),
 );
 
-group('endpoint, alarm, defrag, move-leader, version', (p) =>
+group('endpoint, alarm, defrag, move-leader, version, check', (p) =>
   p.steps([
     { args: ['endpoint', 'health'] },
     { args: ['endpoint', 'health', '-w', 'json'] },
@@ -349,7 +349,7 @@ group('global flags and environment', (p) =>
 );
 
 const lanes: string[][] = [
-  ['put', 'get', 'del', 'txn', 'endpoint, alarm, defrag, move-leader, version', 'watch', 'compaction'],
+  ['put', 'get', 'del', 'txn', 'endpoint, alarm, defrag, move-leader, version, check', 'watch', 'compaction'],
   ['lease', 'member', 'snapshot', 'lock and elect'],
   ['user, role, auth', 'global flags and environment'],
 ];
