@@ -38,8 +38,11 @@ export const elect: CommandSpec = {
       let campaigning = true;
       const onSignal = async () => {
         if (campaigning) {
+          // as clientv3's Campaign on a cancelled context: resign (drop the key) and fail
+          await e.resign().catch(() => {});
           await session.close();
-          process.exit(0);
+          process.stderr.write('Error: context canceled\n');
+          process.exit(ExitError);
         }
         stop();
       };

@@ -24,9 +24,13 @@ export const lock: CommandSpec = {
       interrupted = r;
     });
     const onSignal = async () => {
-      if (held && mutex) await mutex.unlock().catch(() => {});
+      if (mutex) await mutex.unlock().catch(() => {});
       await session?.close();
-      if (!held) process.exit(0);
+      if (!held) {
+        // still waiting: clientv3's Lock returns the cancelled context's error, after removing its key
+        process.stderr.write('Error: context canceled\n');
+        process.exit(ExitError);
+      }
       interrupted();
     };
     process.once('SIGINT', onSignal);
