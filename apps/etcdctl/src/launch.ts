@@ -27,6 +27,8 @@ if (process.env.KV_ETCDCTL_NO_CACHE || typeof enableCompileCache === 'function')
 }
 
 function runWithCodeCache(): void {
+  if (process.env.KV_ETCDCTL_TIMING)
+    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms launcher start\n`);
   const source = readFileSync(bundle, 'utf8');
   const st = statSync(bundle);
   const cacheDir = join(tmpdir(), 'kv-etcdctl-code-cache');
@@ -39,7 +41,13 @@ function runWithCodeCache(): void {
   } catch {
     cachedData = undefined;
   }
+  const t = (what: string) => {
+    if (process.env.KV_ETCDCTL_TIMING)
+      process.stderr.write(`timing: ${performance.now().toFixed(1)} ms ${what}\n`);
+  };
+  t('bundle and cache read');
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  t(`bundle compiled (cache ${cachedData && !script.cachedDataRejected ? 'used' : 'not used'})`);
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written at exit so that the functions compiled while running are in the cache too.
     process.once('exit', () => {

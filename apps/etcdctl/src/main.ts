@@ -8,6 +8,9 @@ import { CtlError, ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError } f
 import { envName, FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
 import { newPrinter, type Printer } from './printer';
 
+if (process.env.KV_ETCDCTL_TIMING)
+  process.stderr.write(`timing: ${performance.now().toFixed(1)} ms main evaluated\n`);
+
 /** Global flags that take a value (so `--endpoints x` consumes x when finding the command words). */
 const valueFlags = new Set(
   Object.entries(globalFlags)
@@ -138,7 +141,9 @@ async function main(argv: string[]): Promise<void> {
     dashArgs = rest.slice(dash + 1);
     rest = rest.slice(0, dash);
   }
+  mark('command found');
   const { parse } = require('@oclif/core/parser') as typeof import('@oclif/core/parser');
+  mark('oclif parser loaded');
   let parsed: any;
   try {
     parsed = await parse(normalizeBools(rest, flagDefs), { flags: flagDefs, args: {}, strict: false });
@@ -173,8 +178,10 @@ async function main(argv: string[]): Promise<void> {
   let printer: Printer | undefined;
   const makeConn = (endpoint?: string): Conn => {
     const opts = connOptions(globals);
+    mark('connecting');
     const { Conn } = require('./conn') as typeof import('./conn');
     const c = new Conn(opts, endpoint);
+    mark('client created');
     conns.push(c);
     return c;
   };
@@ -203,8 +210,16 @@ async function main(argv: string[]): Promise<void> {
       return makeConn(endpoint);
     },
   };
+  mark('flags parsed');
   await spec.run(ctx, parsed.argv as string[], parsed.flags);
+  mark('command done');
   for (const c of conns) c.close();
+}
+
+/** KV_ETCDCTL_TIMING=1 prints where start-up time goes (ms since process start). */
+function mark(what: string): void {
+  if (process.env.KV_ETCDCTL_TIMING)
+    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms ${what}\n`);
 }
 
 function goTimestamp(): string {
