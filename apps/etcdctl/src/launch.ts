@@ -8,6 +8,10 @@ import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 const bundle = join(__dirname, 'etcdctl.bundle.js');
+// A command line tool's stderr is part of its interface: node's own warnings (deprecations, the
+// insecure-TLS notice of --insecure-skip-tls-verify) are not etcdctl's to print.
+process.removeAllListeners('warning');
+process.noDeprecation = true;
 if (process.env.KV_ETCDCTL_TIMING) {
   process.once('exit', () => {
     const u = process.cpuUsage();

@@ -67,7 +67,12 @@ function normalizeBools(argv: string[], flags: FlagDefs): string[] {
   });
 }
 
-function connOptions(g: Globals): ConnOptions {
+function connOptions(g: Globals, given: Set<string>): ConnOptions {
+  for (const f of ['cert', 'key', 'cacert'] as const) {
+    if (given.has(f) && g[f] === '')
+      throw new CtlError(ExitBadArgs, `empty string is passed to --${f} option`);
+  }
+
   const tls =
     g.cert || g.key || g.cacert || g.discoverySrv || !g.insecureTransport
       ? {
@@ -177,7 +182,7 @@ async function main(argv: string[]): Promise<void> {
   const conns: Conn[] = [];
   let printer: Printer | undefined;
   const makeConn = (endpoint?: string): Conn => {
-    const opts = connOptions(globals);
+    const opts = connOptions(globals, given);
     mark('connecting');
     const { Conn } = require('./conn') as typeof import('./conn');
     const c = new Conn(opts, endpoint);

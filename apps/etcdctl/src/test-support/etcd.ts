@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ export function freePort(): Promise<number> {
 
 function health(url: string): Promise<boolean> {
   return new Promise((res) => {
-    const req = request(`${url}/health`, { timeout: 500 }, (r) => {
+    const get = url.startsWith('https:') ? httpsRequest : request;
+    const req = get(`${url}/health`, { timeout: 500, rejectUnauthorized: false }, (r) => {
       let body = '';
       r.on('data', (c) => (body += c));
       r.on('end', () => res(r.statusCode === 200 && body.includes('true')));
@@ -45,15 +47,18 @@ export class TestEtcd {
 
   /** host:port of the client URL */
   get endpoint(): string {
-    return this.clientUrl.replace('http://', '');
+    return this.clientUrl.replace(/^https?:\/\//, '');
   }
 
-  static async start(extraArgs: string[] = []): Promise<TestEtcd> {
+  /** extraArgs go to etcd; with tls, clients are served over https with that certificate */
+  static async start(extraArgs: string[] = [], tls?: { cert: string; key: string }): Promise<TestEtcd> {
     const root = mkdtempSync(join(tmpdir(), 'kv-etcdctl-test-'));
     const [cp, pp] = [await freePort(), await freePort()];
+    const scheme = tls ? 'https' : 'http';
+    if (tls) extraArgs = [...extraArgs, `--cert-file=${tls.cert}`, `--key-file=${tls.key}`];
     const e = new TestEtcd(
       'default',
-      `http://127.0.0.1:${cp}`,
+      `${scheme}://127.0.0.1:${cp}`,
       `http://127.0.0.1:${pp}`,
       join(root, 'data'),
       root,
