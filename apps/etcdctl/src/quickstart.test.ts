@@ -24,7 +24,7 @@ test('quick start prints what etcdctl 3.4 prints', {
   assert.match(r.stdout, /all 15 steps/);
 });
 
-test('`etcdctl revoke <id>` (the quick start's shorthand) prints what `lease revoke` prints', async () => {
+test('etcdctl revoke ID, the quick start shorthand, prints what lease revoke prints', async () => {
   const ep = `--endpoints=${etcd.endpoint}`;
   const g = await run(OURS, [ep, 'lease', 'grant', '60']);
   const id = /lease ([0-9a-f]{16}) granted/.exec(g.stdout)?.[1];
@@ -33,7 +33,10 @@ test('`etcdctl revoke <id>` (the quick start's shorthand) prints what `lease rev
   assert.equal(r.stdout, `lease ${id} revoked\n`);
   assert.equal(r.code, 0);
   // revoking again fails like the reference's `lease revoke`
-  const [a, b] = await Promise.all([run(OURS, [ep, 'revoke', id]), run(REFERENCE, [ep, 'lease', 'revoke', id])]);
+  const [a, b] = await Promise.all([
+    run(OURS, [ep, 'revoke', id]),
+    run(REFERENCE, [ep, 'lease', 'revoke', id]),
+  ]);
   assert.equal(a.code, b.code);
   assert.deepEqual(a.errors, b.errors);
 });
