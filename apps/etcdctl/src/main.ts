@@ -271,5 +271,3 @@ main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (e) => fail(e),
 );
-
-export { ExitBadArgs, ExitBadConnection };

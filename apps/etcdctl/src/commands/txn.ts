@@ -2,7 +2,6 @@ import * as Flags from '@oclif/core/flags';
 import { argify } from '../argify';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature, ExitInvalidInput } from '../exit-codes';
-import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
 import {
   bytes,
@@ -183,5 +182,3 @@ export const txn: CommandSpec = {
     printer.txn(normalize(TxnResponse, raw));
   },
 };
-
-export { goQuote };

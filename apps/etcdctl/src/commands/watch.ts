@@ -20,8 +20,6 @@ interface WatchOpts {
   progressNotify: boolean;
 }
 
-const cancelReasons: Record<string, string> = {};
-
 async function startWatch(conn: Conn, args: string[], o: WatchOpts): Promise<WatchHandle> {
   if (args.length < 1) throw new Error(errBadArgsNum);
   if (args.length === 2 && o.prefix) throw new Error('`range_end` and `--prefix` are mutually exclusive');
@@ -38,7 +36,7 @@ async function startWatch(conn: Conn, args: string[], o: WatchOpts): Promise<Wat
 /** The error text clientv3's WatchResponse.Err() gives for a cancelled watch. */
 function cancelText(r: Msg): string {
   if (r.compactRevision !== 0n) return 'etcdserver: mvcc: required revision has been compacted';
-  return r.cancelReason || cancelReasons[''] || 'etcdserver: watch canceled';
+  return r.cancelReason || 'etcdserver: watch canceled';
 }
 
 async function printWatch(w: WatchHandle, printer: Printer, execArgs: string[] | undefined): Promise<void> {
