@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
-import { Election, observe, Session } from '../concurrency';
 import { rpcErrorText } from '../conn';
+import { observe } from '../election-observe';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
 import { normalize } from '../go-json';
 import { RangeResponse } from '../schemas';
@@ -19,6 +19,7 @@ export const elect: CommandSpec = {
     if (args.length === 2 && f.listen) throw new CtlError(ExitBadArgs, 'proposal given but -l is set');
     const printer = ctx.printer();
     const conn = ctx.conn();
+    let interruptedCampaign = false;
     try {
       if (args.length === 1) {
         const ac = new AbortController();
@@ -29,8 +30,11 @@ export const elect: CommandSpec = {
         if (!ac.signal.aborted) throw new CtlError(ExitError, 'elect: observer lost');
         return;
       }
-      const session = await Session.create(conn);
-      const e = new Election(session, args[0]);
+      const client = require('@kv/client') as typeof import('@kv/client');
+      const session = await client.Session.create(conn.client);
+      // clientv3 always appends "/" to the name; @kv/client's recipes add it only when missing
+      const e = new client.Election(session, `${args[0]}/`);
+      const campaign = new AbortController();
       let stop: () => void = () => {};
       const stopped = new Promise<string>((r) => {
         stop = () => r('signal');
@@ -39,8 +43,10 @@ export const elect: CommandSpec = {
       const onSignal = async () => {
         if (campaigning) {
           // as clientv3's Campaign on a cancelled context: resign (drop the key) and fail
+          interruptedCampaign = true;
+          campaign.abort();
           await e.resign().catch(() => {});
-          await session.close();
+          await session.close().catch(() => {});
           process.stderr.write('Error: context canceled\n');
           process.exit(ExitError);
         }
@@ -48,18 +54,23 @@ export const elect: CommandSpec = {
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      await e.campaign(args[1]);
+      await e.campaign(args[1], { signal: campaign.signal });
       campaigning = false;
-      const resp = normalize(
-        RangeResponse,
-        await conn.unary('KV', 'Range', { key: e.leaderKey }, 2 ** 31 - 1),
-      );
+      const resp = normalize(RangeResponse, await conn.unary('KV', 'Range', { key: e.key }, 2 ** 31 - 1));
       printer.get(resp);
-      const why = await Promise.race([stopped, session.done.then(() => 'lost')]);
+      const why = await Promise.race([
+        stopped,
+        session.done.then(
+          () => 'lost',
+          () => 'lost',
+        ),
+      ]);
       if (why === 'lost') throw new CtlError(ExitError, 'elect: session expired');
       await e.resign();
       await session.close();
     } catch (err) {
+      // interrupted while campaigning: the signal handler reports it and exits
+      if (interruptedCampaign) await new Promise(() => {});
       if (err instanceof CtlError) throw err;
       throw new CtlError(ExitError, rpcErrorText(err));
     }
