@@ -63,6 +63,8 @@ export interface ClientOptions {
    * Default: none (an attempt may use the whole call deadline).
    */
   attemptTimeout?: number;
+  /** Refresh the endpoint list from the member list every this many ms (see `syncEndpoints`). Default: off. */
+  autoSyncInterval?: number;
   /** Retries of a retryable call before its error is returned. Default 8. */
   maxRetries?: number;
   /** Retry every write on transient errors, even ones that may have been applied. Default false. */
@@ -123,9 +125,10 @@ const callOpts = (o: CallOptions = {}): CallOptions => ({
 export class Client implements KV {
   /** @internal (apps/etcdctl reads it; keep unary/bidi/serverStream/pool.pick stable, or move it to `transport`) */
   readonly invoker: Invoker;
-  /** Endpoints as given. */
+  /** Every endpoint known (as given, then as discovered by `syncEndpoints`). */
   readonly endpoints: readonly string[];
   private hub?: WatchHub;
+  private syncTimer?: NodeJS.Timeout;
   /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
   readonly lease: LeaseClient;
   /** Member list, add, remove, update, promote. */
@@ -152,6 +155,10 @@ export class Client implements KV {
     };
     this.invoker = new Invoker(pool, invOpts);
     this.lease = new LeaseClient(this.invoker);
+    if (options.autoSyncInterval) {
+      this.syncTimer = setInterval(() => void this.syncEndpoints().catch(() => {}), options.autoSyncInterval);
+      this.syncTimer.unref();
+    }
     this.cluster = new ClusterClient(this.invoker);
     this.maintenance = new MaintenanceClient(this.invoker);
     this.auth = new AuthClient(this.invoker);
@@ -313,8 +320,19 @@ export class Client implements KV {
     };
   }
 
+  /**
+   * Replaces the endpoints in rotation with the client URLs of the cluster's voting members, so members
+   * added later are used and removed ones dropped. Resolves with the endpoints now in rotation.
+   */
+  async syncEndpoints(options: CallOptions = {}): Promise<string[]> {
+    const { members } = await this.cluster.memberList(options);
+    this.invoker.pool.setEndpoints(members.filter((m) => !m.isLearner).flatMap((m) => m.clientUrls));
+    return this.invoker.pool.active();
+  }
+
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
   close(): void {
+    clearInterval(this.syncTimer);
     this.hub?.close();
     this.lease.close();
     this.invoker.close();

@@ -9,6 +9,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** Which server the suites run against: Debian's etcd (default) or ours. */
+export function serverKind(): 'etcd' | 'ours' {
+  return process.env.KV_TEST_SERVER === 'ours' ? 'ours' : 'etcd';
+}
+
 export function serverBinary(): string {
   if (process.env.KV_TEST_ETCD_BIN) return process.env.KV_TEST_ETCD_BIN;
   const which = process.env.KV_TEST_SERVER ?? 'etcd';
