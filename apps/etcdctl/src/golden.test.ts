@@ -1,0 +1,371 @@
+// Golden tests: every command run by our etcdctl and by etcd's etcdctl 3.4, each against its own real
+// etcd 3.4 driven by the same steps; stdout, exit code and "Error:" lines must be identical once IDs,
+// ports and timings are normalised (see test-support/golden.ts). Three lanes, each with its own pair
+// of servers, run concurrently; the groups of a lane run in order.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { TestEtcd } from './test-support/etcd';
+import { Side, type Step } from './test-support/golden';
+import { OURS, REFERENCE } from './test-support/run-ctl';
+
+const skip = !existsSync(REFERENCE) && `no reference etcdctl at ${REFERENCE}`;
+
+class Pair {
+  private constructor(
+    readonly ours: Side,
+    readonly ref: Side,
+    private readonly stops: Array<() => Promise<void>>,
+  ) {}
+
+  static async start(): Promise<Pair> {
+    const [e1, e2] = await Promise.all([TestEtcd.start(), TestEtcd.start()]);
+    const d1 = mkdtempSync(join(tmpdir(), 'kv-golden-ours-'));
+    const d2 = mkdtempSync(join(tmpdir(), 'kv-golden-ref-'));
+    const p = new Pair(new Side(OURS, e1, d1), new Side(REFERENCE, e2, d2), [
+      () => e1.stop(),
+      () => e2.stop(),
+      async () => rmSync(d1, { recursive: true, force: true }),
+      async () => rmSync(d2, { recursive: true, force: true }),
+    ]);
+    await Promise.all([p.ours.init(), p.ref.init()]);
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.stops) await s();
+  }
+
+  async same(step: Step): Promise<void> {
+    const [a, b] = await Promise.all([this.ours.step(step), this.ref.step(step)]);
+    const what = `etcdctl ${step.args.join(' ')}`;
+    if (step.stdout !== false) assert.equal(a.stdout, b.stdout, `stdout of ${what}`);
+    assert.equal(a.code, b.code, `exit code of ${what}\nours: ${a.stderr}\nref: ${b.stderr}`);
+    assert.deepEqual(a.errors, b.errors, `Error lines of ${what}`);
+  }
+
+  async steps(list: Step[]): Promise<void> {
+    for (const s of list) await this.same(s);
+  }
+}
+
+type Group = [string, (p: Pair) => Promise<void>];
+
+const modes = ['simple', 'json', 'fields'];
+const allModes = [...modes, 'table', 'bogus'];
+
+const groups: Record<string, Group> = {};
+const group = (name: string, fn: (p: Pair) => Promise<void>) => {
+  groups[name] = [name, fn];
+};
+
+group('put', (p) =>
+  p.steps([
+    { args: ['put', 'foo', 'bar'] },
+    { args: ['put', 'foo', 'baz', '--prev-kv'] },
+    ...modes.map((w) => ({ args: ['put', `k-${w}`, 'v', '-w', w] })),
+    { args: ['put', 'foo', 'qux', '--prev-kv', '-w', 'json'] },
+    { args: ['put', 'stdin-key'], input: 'from stdin' },
+    { args: ['put', 'foo', '--ignore-value'] },
+    { args: ['put', 'nokey', '--ignore-value'] },
+    { args: ['put', 'foo', 'v', '--lease=zz'] },
+    { args: ['put'] },
+    { args: ['put', 'foo', 'v', '--ignore-value'] },
+    { args: ['put', 'hex\u00e9', 'v\u00e8'] },
+    { args: ['put', 'foo', 'v', '-w', 'table'] },
+    { args: ['put', 'foo', 'v', '-w', 'nonsense'] },
+  ]),
+);
+
+group('get', (p) =>
+  p.steps([
+    ...allModes.map((w) => ({ args: ['get', 'foo', '-w', w] })),
+    { args: ['get', 'k', '--prefix'] },
+    { args: ['get', 'k', '--prefix', '--limit=1', '-w', 'json'] },
+    { args: ['get', 'k', '--prefix', '--print-value-only'] },
+    { args: ['get', 'k', '--prefix', '--print-value-only', '-w', 'json'] },
+    { args: ['get', '', '--from-key'] },
+    { args: ['get', 'a', 'k-j'] },
+    { args: ['get', 'k', '--prefix', '--sort-by=MODIFY', '--order=DESCEND'] },
+    { args: ['get', 'k', '--prefix', '--sort-by=value', '--order=ascend', '-w', 'fields'] },
+    { args: ['get', 'k', '--prefix', '--sort-by=create', '--order=DESCEND', '--limit=2'] },
+    { args: ['get', 'foo', '--rev=2', '-w', 'json'] },
+    { args: ['get', 'hex\u00e9', '--hex'] },
+    { args: ['get', 'hex\u00e9', '-w', 'fields'] },
+    { args: ['get', 'hex\u00e9', '-w', 'json'] },
+    { args: ['get', 'missing', '-w', 'json'] },
+    { args: ['get', 'foo', '--rev=100000'] },
+    { args: ['get'] },
+    { args: ['get', 'a', '--prefix', '--from-key'] },
+    { args: ['get', 'a', 'b', '--prefix'] },
+    { args: ['get', 'a', '--sort-by=size'] },
+    { args: ['get', 'a', '--consistency=x'] },
+    { args: ['get', 'foo', '--hex=true'] },
+    { args: ['get', 'foo', '--nonexistent-flag'], stdout: false },
+    { args: ['nosuchcommand'], stdout: false },
+  ]),
+);
+
+group('del', (p) =>
+  p.steps([
+    { args: ['put', 'd/1', 'a'] },
+    { args: ['put', 'd/2', 'b'] },
+    { args: ['put', 'd/3', 'c'] },
+    { args: ['put', 'e/1', 'c'] },
+    { args: ['del', 'd/1', '--prev-kv'] },
+    { args: ['del', 'd/', '--prefix', '-w', 'json'] },
+    { args: ['del', 'nothing', '-w', 'fields'] },
+    { args: ['del', 'e', '--from-key', '--prev-kv', '-w', 'fields'] },
+    { args: ['del'] },
+    { args: ['del', 'a', '--prefix', '--from-key'] },
+  ]),
+);
+
+group('txn', (p) =>
+  p.steps([
+    { args: ['put', 't1', 'v1'] },
+    { args: ['txn'], input: 'mod("t1") > "0"\n\nput t2 ok\nget t1\n\nput t2 fail\n\n' },
+    {
+      args: ['txn', '-w', 'json'],
+      input: 'value("t1") = "nope"\n\nput t2 ok\n\nget t1 --prefix\ndel t2 --prev-kv\n\n',
+    },
+    { args: ['txn', '-w', 'fields'], input: 'ver("t1") = "1"\nc("t1") != "0"\n\nget t1\n\n\n' },
+    { args: ['txn', '-i'], input: 'val("t1") = "v1"\n\nput t3 x\n\n\n' },
+    { args: ['txn'], input: 'mod("t1") > "0"\n' },
+    { args: ['txn'], input: 'bogus\n\n\n\n' },
+    { args: ['txn'], input: 'create("t1") > "x"\n\n\n\n' },
+    { args: ['txn', 'extra'] },
+  ]),
+);
+
+group('endpoint, alarm, defrag, move-leader, version, check', (p) =>
+  p.steps([
+    { args: ['endpoint', 'health'] },
+    { args: ['endpoint', 'health', '-w', 'json'] },
+    { args: ['endpoint', 'health', '-w', 'table'] },
+    { args: ['endpoint', 'health', '--cluster'] },
+    { args: ['endpoint', 'status', '-w', 'json'] },
+    { args: ['endpoint', 'status', '-w', 'fields'] },
+    { args: ['endpoint', 'hashkv', '-w', 'json'] },
+    { args: ['endpoint', 'hashkv', '--cluster'] },
+    { args: ['alarm', 'list'] },
+    { args: ['alarm', 'list', '-w', 'json'] },
+    { args: ['alarm', 'disarm'] },
+    { args: ['alarm', 'list', 'x'] },
+    { args: ['defrag'] },
+    { args: ['move-leader', '{self}'] },
+    { args: ['move-leader', '1234'] },
+    { args: ['move-leader'] },
+    { args: ['version'], noEndpoint: true },
+  ]),
+);
+
+group('lease', (p) =>
+  p.steps([
+    { args: ['lease', 'grant', '100'], learn: 'lease' },
+    { args: ['lease', 'grant', '200', '-w', 'json'], learn: 'lease' },
+    { args: ['lease', 'grant', '300', '-w', 'fields'], learn: 'lease' },
+    { args: ['put', 'leased', 'v', '--lease={lease0}'] },
+    { args: ['lease', 'timetolive', '{lease0}', '--keys'], ttl: true },
+    { args: ['lease', 'timetolive', '{lease0}', '--keys', '-w', 'json'], ttl: true },
+    { args: ['lease', 'timetolive', '{lease1}', '-w', 'fields'], ttl: true },
+    { args: ['lease', 'list'] },
+    { args: ['lease', 'list', '-w', 'json'] },
+    { args: ['lease', 'keep-alive', '--once', '{lease0}'] },
+    { args: ['lease', 'keep-alive', '--once', '{lease0}', '-w', 'json'] },
+    { args: ['lease', 'revoke', '{lease0}'] },
+    { args: ['lease', 'revoke', '{lease1}', '-w', 'json'] },
+    { args: ['lease', 'revoke', '{lease2}', '-w', 'fields'] },
+    { args: ['get', 'leased'] },
+    { args: ['lease', 'timetolive', '{lease0}'] },
+    { args: ['lease', 'revoke', '{lease0}'] },
+    { args: ['lease', 'keep-alive', '--once', '{lease0}'] },
+    { args: ['lease', 'grant'] },
+    { args: ['lease', 'grant', 'ten'] },
+    { args: ['lease', 'revoke', 'xyz'] },
+    { args: ['lease', 'timetolive'] },
+    { args: ['lease', 'keep-alive'] },
+    { args: ['lease', 'grant', '5'], learn: 'lease' },
+    { args: ['lease', 'keep-alive', '{lease3}'], interrupt: true },
+  ]),
+);
+
+group('compaction', (p) =>
+  p.steps([
+    { args: ['put', 'c', '1'] },
+    { args: ['put', 'c', '2'] },
+    { args: ['compaction', '3'] },
+    { args: ['compaction', '4', '--physical'] },
+    { args: ['get', 'c', '--rev=2'] },
+    { args: ['compaction', '2'] },
+    { args: ['compaction'] },
+    { args: ['compaction', 'x'] },
+    { args: ['watch', 'c', '--rev=2'], interrupt: true },
+  ]),
+);
+
+group('watch', (p) =>
+  p.steps([
+    { args: ['put', 'w1', 'a'] },
+    { args: ['put', 'w1', 'b'] },
+    { args: ['del', 'w1'] },
+    { args: ['watch', 'w1', '--rev=1'], interrupt: true },
+    { args: ['watch', 'w', '--prefix', '--rev=1', '--prev-kv'], interrupt: true },
+    { args: ['watch', 'w1', '--rev=1', '-w', 'json'], interrupt: true },
+    { args: ['watch', 'w1', '--rev=1', '-w', 'fields'], interrupt: true },
+    { args: ['watch', 'w1', 'w2', '--rev=1', '--hex'], interrupt: true },
+    {
+      args: [
+        'watch',
+        'w1',
+        '--rev=1',
+        '--',
+        'sh',
+        '-c',
+        'echo "$ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE $ETCD_WATCH_REVISION"',
+      ],
+      interrupt: true,
+    },
+    { args: ['watch', '--rev=1'], env: { ETCDCTL_WATCH_KEY: 'w1' }, interrupt: true },
+    { args: ['watch', 'w1', '--rev=1', '--'] },
+    { args: ['watch'] },
+    { args: ['watch', 'a', 'b', '--prefix'] },
+    { args: ['watch', 'x'], env: { ETCDCTL_WATCH_RANGE_END: 'y' } },
+  ]),
+);
+
+group('member', (p) =>
+  p.steps([
+    ...allModes.map((w) => ({ args: ['member', 'list', '-w', w] })),
+    {
+      args: ['member', 'add', 'm2', '--peer-urls=http://127.0.0.1:1', '--learner'],
+      learn: 'member' as const,
+      unordered: true,
+    },
+    { args: ['member', 'list'], unordered: true },
+    { args: ['member', 'update', '{member0}', '--peer-urls=http://127.0.0.1:2'] },
+    { args: ['member', 'list', '-w', 'table'], unordered: true },
+    { args: ['member', 'promote', '{member0}'] },
+    { args: ['member', 'remove', '{member0}'] },
+    {
+      args: ['member', 'add', 'm3', '--peer-urls=http://127.0.0.1:3', '--learner', '-w', 'json'],
+      learn: 'member' as const,
+      unordered: true,
+    },
+    { args: ['member', 'remove', '{member1}', '-w', 'json'] },
+    { args: ['member', 'remove', '{member1}'] },
+    { args: ['member', 'add'] },
+    { args: ['member', 'add', 'm4'] },
+    { args: ['member', 'add', 'm4', 'http://x'] },
+    { args: ['member', 'remove', 'zz'] },
+    { args: ['member', 'promote', 'xyz'] },
+  ]),
+);
+
+group('snapshot', async (p) => {
+  await p.steps([{ args: ['snapshot', 'save', 'snap.db'] }, { args: ['snapshot', 'save'] }]);
+  // status: both binaries read the same file (the reference's)
+  const file = join(p.ref.dir, 'snap.db');
+  for (const w of [...modes, 'table']) {
+    const step = { args: ['snapshot', 'status', file, '-w', w], noEndpoint: true };
+    const [a, b] = await Promise.all([p.ours.step(step), p.ref.step(step)]);
+    assert.equal(a.stdout, b.stdout);
+    assert.equal(a.code, b.code);
+  }
+  await p.steps([{ args: ['snapshot', 'status', '/nonexistent/snap.db'], noEndpoint: true }]);
+});
+
+group('lock and elect', (p) =>
+  p.steps([
+    { args: ['lock', 'l1'], interrupt: true, learn: 'key-lease' },
+    { args: ['lock', 'l1', '--', 'sh', '-c', 'echo locked ${ETCD_LOCK_KEY%%/*}'] },
+    { args: ['lock', 'l1', 'true'] },
+    { args: ['lock', 'l1', 'false'] },
+    { args: ['lock'] },
+    { args: ['elect', 'e1', 'p1'], interrupt: true, learn: 'key-lease' },
+    { args: ['elect', 'e1'] },
+    { args: ['elect', 'e1', 'p', '-l'] },
+    { args: ['elect'] },
+  ]),
+);
+
+group('user, role, auth', (p) =>
+  p.steps([
+    { args: ['user', 'add', 'root:rootpw'] },
+    { args: ['user', 'add', 'alice', '--interactive=false'], input: 'alicepw\n' },
+    { args: ['user', 'add', 'bob', '--new-user-password=bobpw', '-w', 'json'] },
+    { args: ['user', 'add', 'alice:x'] },
+    { args: ['user', 'add', ':x'] },
+    { args: ['user', 'list'] },
+    { args: ['role', 'add', 'r1'] },
+    { args: ['role', 'add', 'r2', '-w', 'fields'] },
+    { args: ['role', 'grant-permission', 'r1', 'read', 'a'] },
+    { args: ['role', 'grant-permission', 'r1', 'readwrite', 'p/', '--prefix'] },
+    { args: ['role', 'grant-permission', 'r1', 'write', 'x', 'y'] },
+    { args: ['role', 'grant-permission', 'r1', 'write', 'z', '--from-key'] },
+    { args: ['role', 'grant-permission', 'r1', 'bogus', 'a'] },
+    { args: ['role', 'get', 'r1'] },
+    { args: ['role', 'get', 'r1', '-w', 'json'] },
+    { args: ['role', 'list'] },
+    { args: ['role', 'revoke-permission', 'r1', 'a'] },
+    { args: ['role', 'revoke-permission', 'r1', 'x', 'y'] },
+    { args: ['role', 'revoke-permission', 'r1', 'z', '--from-key'] },
+    { args: ['role', 'revoke-permission', 'r1', 'nope'] },
+    { args: ['user', 'grant-role', 'alice', 'r1'] },
+    { args: ['user', 'grant-role', 'alice', 'r2', '-w', 'json'] },
+    { args: ['user', 'get', 'alice'] },
+    { args: ['user', 'get', 'alice', '--detail'] },
+    { args: ['user', 'get', 'alice', '-w', 'json'] },
+    { args: ['user', 'revoke-role', 'alice', 'r2'] },
+    { args: ['user', 'passwd', 'bob', '--interactive=false'], input: 'newpw\n' },
+    { args: ['auth', 'enable'] },
+    { args: ['get', 'a'] },
+    { args: ['get', 'a', '--user=alice:alicepw'] },
+    { args: ['put', 'a', 'v', '--user=alice:alicepw'] },
+    { args: ['get', 'a', '--user=alice:wrong'] },
+    { args: ['user', 'list', '--user=root:rootpw'] },
+    { args: ['get', 'a'], env: { ETCDCTL_USER: 'root:rootpw' } },
+    { args: ['auth', 'disable', '--user=root:rootpw'] },
+    { args: ['role', 'delete', 'r2'] },
+    { args: ['user', 'delete', 'bob'] },
+    { args: ['user', 'delete', 'nobody'] },
+    { args: ['role', 'get', 'nothing'] },
+    { args: ['auth', 'enable', 'x'] },
+  ]),
+);
+
+group('global flags and environment', (p) =>
+  p.steps([
+    { args: ['get', 'foo'], env: { ETCDCTL_WRITE_OUT: 'json' } },
+    { args: ['get', 'foo', '-w', 'fields'], env: { ETCDCTL_WRITE_OUT: 'json' } },
+    { args: ['get', 'foo'], env: { ETCDCTL_HEX: 'true' } },
+    { args: ['get', 'foo', '--command-timeout=3s', '--dial-timeout=1s', '--keepalive-time=5s'] },
+    { args: ['get', 'foo', '--command-timeout=bogus'], stdout: false },
+    { args: ['--write-out=json', 'get', 'foo'] },
+    { args: ['get', 'foo'], env: { ETCDCTL_API: '3' } },
+  ]),
+);
+
+const lanes: string[][] = [
+  ['put', 'get', 'del', 'txn', 'endpoint, alarm, defrag, move-leader, version, check', 'watch', 'compaction'],
+  ['lease', 'member', 'snapshot', 'lock and elect'],
+  ['user, role, auth', 'global flags and environment'],
+];
+
+describe('golden: etcdctl 3.4 compatibility', { skip, concurrency: true }, () => {
+  for (const lane of lanes) {
+    test(lane.join(' / '), async (t) => {
+      const pair = await Pair.start();
+      try {
+        for (const name of lane) {
+          const [, fn] = groups[name];
+          await t.test(name, () => fn(pair));
+        }
+      } finally {
+        await pair.stop();
+      }
+    });
+  }
+});
