@@ -261,7 +261,10 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
     const until = async (n: number) => {
       const end = Date.now() + 10_000;
       while (lines.length < n && Date.now() < end)
-        await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 50);
+        });
       assert.ok(lines.length >= n, JSON.stringify(lines));
     };
     req.write(JSON.stringify({ create_request: { key: Buffer.from('open-body').toString('base64') } }));
