@@ -126,6 +126,37 @@ describe('etcd services on a real member', () => {
     w.end();
   });
 
+  it('Watch: 200 watchers on one stream each see every event once, in revision order', async () => {
+    const kv = client('KV');
+    const w = client('Watch').Watch();
+    const s = collect(w);
+    const N = 200;
+    for (let i = 0; i < N; i++) w.write({ createRequest: { key: b('fan'), prevKv: i % 2 === 0 } });
+    await s.next(N);
+    const ids = new Set(s.got.map((r) => toNumber(r.watchId)));
+    assert.equal(ids.size, N);
+    const PUTS = 20;
+    for (let i = 0; i < PUTS; i++) await call(kv, 'Put', { key: b('fan'), value: b(String(i)) });
+    const seen = new Map<number, number[]>();
+    const deadline = Date.now() + 15_000;
+    let total = 0;
+    while (total < N * PUTS && Date.now() < deadline) {
+      await s.next(s.got.length + 1).catch(() => {});
+      total = s.got.slice(N).reduce((n, r) => n + r.events.length, 0);
+    }
+    for (const r of s.got.slice(N)) {
+      const list = seen.get(toNumber(r.watchId)) ?? [];
+      for (const ev of r.events) list.push(toNumber(ev.kv.modRevision));
+      seen.set(toNumber(r.watchId), list);
+    }
+    assert.equal(seen.size, N);
+    for (const [, revs] of seen) {
+      assert.equal(revs.length, PUTS);
+      for (let i = 1; i < revs.length; i++) assert.equal(revs[i], revs[i - 1]! + 1);
+    }
+    w.end();
+  });
+
   it('Watch: a compacted start revision is reported and the watcher canceled', async () => {
     const kv = client('KV');
     const r = await call(kv, 'Put', { key: b('c/x'), value: b('1') });
