@@ -275,7 +275,7 @@ describe('etcd services on a real member', () => {
     await assert.rejects(call(el, 'Leader', { name: b('nobody') }), /election: no leader/);
   });
 
-  it('the npm etcd3 client: put/get/delete/txn/watch/lease', async () => {
+  it('the npm etcd3 client: put/get/delete/txn/watch/lease/lock/election', async () => {
     const e3 = new Etcd3({ hosts: `http://${addr}` });
     try {
       await e3.put('e3/a').value('1');
@@ -299,6 +299,25 @@ describe('etcd services on a real member', () => {
       assert.equal(await e3.get('e3/leased').string(), null);
       await e3.delete().prefix('e3/');
       assert.equal(await e3.getAll().prefix('e3/').count(), 0);
+
+      // etcd3's lock is a try-lock: a second acquire fails while the first holds it.
+      const first = await e3.lock('e3-mutex').ttl(10).acquire();
+      await assert.rejects(e3.lock('e3-mutex').ttl(10).acquire(), /Failed to acquire a lock on e3-mutex/);
+      await first.release();
+      await (await e3.lock('e3-mutex').ttl(10).acquire()).release();
+
+      // etcd3's election: the campaigner leads, a proclaim is seen, resign leaves no leader.
+      const election = e3.election('e3-election', 10);
+      const campaign = election.campaign('candidate-1');
+      await new Promise<void>((resolve, reject) => {
+        campaign.on('elected', () => resolve());
+        campaign.on('error', reject);
+      });
+      assert.equal(await election.leader(), 'candidate-1');
+      await campaign.proclaim('candidate-1b');
+      assert.equal(await election.leader(), 'candidate-1b');
+      await campaign.resign();
+      assert.equal(await election.leader(), undefined);
     } finally {
       e3.close();
     }
