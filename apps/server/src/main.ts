@@ -65,10 +65,7 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
     process.stderr.write(`etcd: ${msg}\n`);
     return 1;
   }
-  log.info(
-    { name: cfg.name, data: cfg.dataDir, clients: cfg.advertiseClientUrls },
-    'ready to serve client requests',
-  );
+  log.info({ data: cfg.dataDir, clients: cfg.advertiseClientUrls }, 'ready to serve client requests');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createClient, type etcdserverpb } from '@kv/api-proto';
+import { createClient, type etcdserverpb, toLong } from '@kv/api-proto';
 
 // Test support: a few etcd RPCs over gRPC with deadlines, as promises.
 function unary<Req, Res>(client: any, method: string, req: Req, timeoutMs: number): Promise<Res> {
@@ -16,10 +16,12 @@ function unary<Req, Res>(client: any, method: string, req: Req, timeoutMs: numbe
 export class TestClient {
   private readonly kv;
   private readonly maintenance;
+  private readonly cluster;
 
   constructor(readonly address: string) {
     this.kv = createClient('KV', address, grpc.credentials.createInsecure());
     this.maintenance = createClient('Maintenance', address, grpc.credentials.createInsecure());
+    this.cluster = createClient('Cluster', address, grpc.credentials.createInsecure());
   }
 
   put(key: string, value: string, timeoutMs = 5000): Promise<etcdserverpb.PutResponse> {
@@ -39,7 +41,20 @@ export class TestClient {
     return unary(this.maintenance, 'Status', {}, timeoutMs);
   }
 
+  memberAdd(peerUrls: string[], timeoutMs = 10_000): Promise<etcdserverpb.MemberAddResponse> {
+    return unary(this.cluster, 'MemberAdd', { peerURLs: peerUrls }, timeoutMs);
+  }
+
+  memberRemove(id: bigint, timeoutMs = 10_000): Promise<etcdserverpb.MemberRemoveResponse> {
+    return unary(this.cluster, 'MemberRemove', { ID: toLong(id, true) }, timeoutMs);
+  }
+
+  memberList(timeoutMs = 5000): Promise<etcdserverpb.MemberListResponse> {
+    return unary(this.cluster, 'MemberList', {}, timeoutMs);
+  }
+
   close(): void {
+    this.cluster.close();
     this.kv.close();
     this.maintenance.close();
   }

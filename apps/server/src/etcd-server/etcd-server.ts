@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
@@ -96,6 +96,9 @@ export class EtcdServer implements EtcdServerApi {
   private promotedTerm = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private compactor: AutoCompactor | undefined;
+  private readonly watchAdapters = new Set<WatchAdapter>();
+  private sizeSample = 0;
+  private sizeSampledAt = 0;
   private stopped = false;
   private closing: Promise<void> | undefined;
   private published = false;
@@ -220,6 +223,9 @@ export class EtcdServer implements EtcdServerApi {
       cfg.initialClusterToken,
       cfg.name,
     );
+    // Finish a snapshot install that a crash interrupted between removing the old backend and the rename.
+    if (!existsSync(paths.dbDir) && existsSync(`${paths.dbDir}.loading`))
+      renameSync(`${paths.dbDir}.loading`, paths.dbDir);
     const backend = await Backend.open(paths.dbDir);
     let joining: RaftCluster | undefined;
     const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
@@ -241,12 +247,8 @@ export class EtcdServer implements EtcdServerApi {
           'joining an existing cluster',
         );
       }
-      rs = await openRaftStorage(
-        paths,
-        ids,
-        cfg.maxSnapshots,
-        opts.walSegmentBytes,
-        (sec) => metricsRef.current?.walFsync.observe(sec),
+      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec) =>
+        metricsRef.current?.walFsync.observe(sec),
       );
     } catch (err) {
       await backend.close();
@@ -261,6 +263,17 @@ export class EtcdServer implements EtcdServerApi {
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
     metricsRef.current = s.metrics;
     await s.openStore(backend);
+    // A crash after raft recorded a leader's snapshot but before its backend copy was installed: finish it.
+    if (rs.snapshot && rs.snapshot.metadata.index > s.kv.consistentIndex) {
+      if (!existsSync(s.snapshotDumpPath(rs.snapshot.metadata.index))) {
+        await s.kv.close();
+        await rs.wal.close();
+        throw new Error(
+          `backend is behind the raft snapshot at ${rs.snapshot.metadata.index} (consistent index ${s.kv.consistentIndex}) and the snapshot's data is missing`,
+        );
+      }
+      await s.installSnapshot(rs.snapshot);
+    }
     if (rs.truncatedBytes > 0) log.warn({ bytes: rs.truncatedBytes }, 'cut a torn record off the WAL tail');
     if (rs.fresh && cfg.initialClusterState === 'new') {
       s.rawNode.bootstrap(
@@ -395,16 +408,30 @@ export class EtcdServer implements EtcdServerApi {
     this.raftNode.step(m);
   }
 
+  private snapshotDumpPath(index: number): string {
+    return join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`);
+  }
+
+  /**
+   * Replaces the backend with the leader's copy that came with a snapshot. The copy is loaded into a
+   * side directory first and renamed into place, so a crash leaves either the old or the new backend.
+   */
   private async installSnapshot(snap: Snapshot): Promise<void> {
     const index = snap.metadata.index;
-    const dump = join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`);
+    const dump = this.snapshotDumpPath(index);
     this.log.info({ index }, 'installing snapshot');
+    const loading = `${this.paths.dbDir}.loading`;
+    rmSync(loading, { recursive: true, force: true });
+    const fresh = await Backend.open(loading);
+    const rows = loadBackendDump(fresh, dump);
+    fresh.namespace('meta').writeNow({ put: [[SNAPSHOT_SYNC_KEY, Buffer.from(String(index))]] }, true);
+    await fresh.close();
     await this.kv.close();
     rmSync(this.paths.dbDir, { recursive: true, force: true });
-    const backend = await Backend.open(this.paths.dbDir);
-    loadBackendDump(backend, dump);
+    renameSync(loading, this.paths.dbDir);
     rmSync(dump, { force: true });
-    await this.openStore(backend);
+    await this.openStore(await Backend.open(this.paths.dbDir));
+    for (const a of this.watchAdapters) a.rebind(this.kv.newWatchStream());
     const saved = this.membersNs.get(MEMBERS_KEY);
     if (saved) this.cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
     for (const m of this.cluster.members.values()) this.transport.addPeer(m.id, m.peerUrls);
@@ -412,6 +439,7 @@ export class EtcdServer implements EtcdServerApi {
     this.snapshotIndex = index;
     this.appliedIndex = index;
     this.appliedWaiters.advance(index);
+    this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
   private onLeaderChange(lead: bigint, role: StateType): void {
@@ -590,7 +618,10 @@ export class EtcdServer implements EtcdServerApi {
         if (r.err) this.published = false;
         else {
           this.publishedDone = true;
-          this.log.info({ name: this.cfg.name }, 'published local member to cluster through raft');
+          this.log.info(
+            { clientUrls: this.cfg.advertiseClientUrls },
+            'published local member to cluster through raft',
+          );
         }
       },
       () => (this.published = false),
@@ -668,7 +699,13 @@ export class EtcdServer implements EtcdServerApi {
   private checkQuota(): void {
     if (this.alarms.noSpace) throw etcdError('NoSpace');
     const quota = this.cfg.quotaBackendBytes > 0 ? this.cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES;
-    if (this.backend.approximateSize() > quota) {
+    // RocksDB's size estimate is a native call: sample it at most every 100 ms.
+    const now = Date.now();
+    if (now - this.sizeSampledAt > 100) {
+      this.sizeSampledAt = now;
+      this.sizeSample = this.backend.approximateSize();
+    }
+    if (this.sizeSample > quota) {
       this.propose({
         alarm: {
           action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
@@ -738,12 +775,16 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   watchStream(sink: WatchSink): ClientWatchStream {
-    return new WatchAdapter(
+    const a = new WatchAdapter(
       this.kv.newWatchStream(),
       sink,
       (rev) => this.header(rev),
       this.cfg.watchProgressNotifyIntervalMs,
+      () => this.kv.rev,
+      (closed) => this.watchAdapters.delete(closed),
     );
+    this.watchAdapters.add(a);
+    return a;
   }
 
   // ---------------------------------------------------------------- Lease
@@ -818,6 +859,11 @@ export class EtcdServer implements EtcdServerApi {
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
   async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    // A new leader starts lease clocks once it has applied its first entry: give it that moment.
+    const until = Date.now() + this.cfg.electionTimeoutMs;
+    while (this.isLeader && !this.lessor.isPrimary && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, this.cfg.heartbeatIntervalMs / 2));
+    }
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const r = this.lessor.renew(id);
