@@ -6,7 +6,7 @@ import { join } from 'node:path';
 let pass = 0;
 let fail = 0;
 let skip = 0;
-for (const top of ['packages', 'apps']) {
+for (const top of ['packages', 'apps', 'tests']) {
   if (!existsSync(top)) continue;
   for (const name of readdirSync(top)) {
     const f = join(top, name, '.test-results.tap');

@@ -33,6 +33,14 @@ test('namespaces share one pending batch that lands atomically with the store ch
   assert.equal([...again.namespace('leas').iterate()].length, 0);
   assert.equal([...again.namespace('meta').iterate()].length > 0, true);
   assert.ok(again.approximateSize() > 0);
+  // the whole-backend hash ignores meta (consistent index) and changes with any other row
+  const h = again.hash();
+  again.namespace('meta').put(Buffer.from('consistent_index'), Buffer.alloc(8, 1));
+  again.commit();
+  assert.equal(again.hash(), h);
+  ns.put(Buffer.from('7'), Buffer.from('x'));
+  again.commit();
+  assert.notEqual(again.hash(), h);
   await again.close();
 });
 
@@ -49,4 +57,19 @@ test('iterate honours bounds, reverse order and chunking', async () => {
     ['1', undefined],
   );
   await backend.close();
+});
+
+test('approximateSize grows with the data written, not with memtable arena blocks', async () => {
+  const backend = await Backend.open(`${dir.path}/size`);
+  const ns = backend.namespace('key');
+  const before = backend.approximateSize();
+  ns.put(Buffer.from('a'), Buffer.alloc(32 * 1024, 1));
+  backend.commit();
+  const after1 = backend.approximateSize();
+  assert.ok(after1 - before >= 32 * 1024, `grew by ${after1 - before}`);
+  assert.ok(after1 - before < 128 * 1024, `one 32 KiB put must not count as ${after1 - before} bytes`);
+  await backend.close();
+  const again = await Backend.open(`${dir.path}/size`);
+  assert.ok(again.approximateSize() >= 32 * 1024);
+  await again.close();
 });

@@ -8,7 +8,7 @@ import { CompareResult, CompareTarget, type RequestOp } from './request';
 export type WorkOp =
   | { put: { key: string; value: string; lease: bigint } }
   | { del: { key: string; end?: string } }
-  | { txn: { ifExists: string; then: RequestOp[]; otherwise: RequestOp[] } };
+  | { txn: { ifExists: string; success: RequestOp[]; otherwise: RequestOp[] } };
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -45,7 +45,7 @@ export function batchOps(seed: number, n: number): WorkOp[] {
       ops.push({
         txn: {
           ifExists: key(),
-          then: [
+          success: [
             { put: { key: Buffer.from(k1), value: Buffer.from(`t${n}`) } },
             { deleteRange: { key: Buffer.from(k2) } },
           ],
@@ -82,7 +82,7 @@ export function applyToStore(store: KVStore, op: WorkOp): void {
           version: 0,
         },
       ],
-      success: op.txn.then,
+      success: op.txn.success,
       failure: op.txn.otherwise,
     });
 }

@@ -54,7 +54,7 @@ class Model {
     else if ('del' in op) {
       if (this.del(op.del.key, op.del.end, rev) === 0) return;
     } else {
-      const branch = this.state.has(op.txn.ifExists) ? op.txn.then : op.txn.otherwise;
+      const branch = this.state.has(op.txn.ifExists) ? op.txn.success : op.txn.otherwise;
       let changed = false;
       for (const r of branch) {
         if ('put' in r) {

@@ -2,14 +2,16 @@
 // delete (its last revision is then the tombstone); the last generation is the live one and is
 // empty when the key is currently deleted.
 import type { Revision } from './revision';
+import type { Leaf } from './tree-index';
+
+const EMPTY_REVS: number[] = [];
 
 export class Generation {
   /** Version of the key at the newest revision of this generation. */
   ver = 0;
   createdMain = 0;
-  createdSub = 0;
   /** Revisions, oldest first, flattened as [main, sub, main, sub, ...] to save objects. */
-  revs: number[] = [];
+  revs: number[] = EMPTY_REVS;
 
   get length(): number {
     return this.revs.length >> 1;
@@ -27,6 +29,21 @@ export class Generation {
     return this.revs[i * 2 + 1];
   }
 
+  /**
+   * Appends a revision. Short histories get exact-size arrays: V8 grows a pushed array to 17+
+   * slots, which at a million keys with one or two revisions each is most of the index's memory.
+   */
+  append(main: number, sub: number): void {
+    const r = this.revs;
+    if (r.length < 16) {
+      const next = new Array<number>(r.length + 2);
+      for (let i = 0; i < r.length; i++) next[i] = r[i];
+      next[r.length] = main;
+      next[r.length + 1] = sub;
+      this.revs = next;
+    } else r.push(main, sub);
+  }
+
   /** Index of the newest revision whose main is <= rev, or -1. */
   newestAtOrBefore(rev: number): number {
     for (let i = this.length - 1; i >= 0; i--) if (this.revs[i * 2] <= rev) return i;
@@ -38,14 +55,15 @@ export interface KeyAt {
   modMain: number;
   modSub: number;
   createMain: number;
-  createSub: number;
   version: number;
 }
 
 export class KeyIndex {
-  modMain = 0;
-  modSub = 0;
   generations: Generation[] = [new Generation()];
+  /** The index leaf holding this key (it keeps the leaf's live count current). */
+  leaf: Leaf | undefined = undefined;
+  /** The newest generation is live: a field, not a walk, because counts check it for every key. */
+  live = false;
 
   constructor(readonly key: string) {}
 
@@ -53,12 +71,10 @@ export class KeyIndex {
     const g = this.generations[this.generations.length - 1];
     if (g.isEmpty()) {
       g.createdMain = main;
-      g.createdSub = sub;
     }
-    g.revs.push(main, sub);
+    g.append(main, sub);
     g.ver++;
-    this.modMain = main;
-    this.modSub = sub;
+    this.live = true;
   }
 
   /** Replays a stored put on open: creation and version come from the record itself. */
@@ -66,12 +82,10 @@ export class KeyIndex {
     const g = this.generations[this.generations.length - 1];
     if (g.isEmpty()) {
       g.createdMain = createMain;
-      g.createdSub = 0;
     }
-    g.revs.push(main, sub);
+    g.append(main, sub);
     g.ver = version;
-    this.modMain = main;
-    this.modSub = sub;
+    this.live = true;
   }
 
   /** Records a delete: the revision ends the live generation. False if the key is not live. */
@@ -79,11 +93,12 @@ export class KeyIndex {
     if (this.generations[this.generations.length - 1].isEmpty()) return false;
     this.put(main, sub);
     this.generations.push(new Generation());
+    this.live = false;
     return true;
   }
 
   isLive(): boolean {
-    return !this.generations[this.generations.length - 1].isEmpty();
+    return this.live;
   }
 
   isEmpty(): boolean {
@@ -113,7 +128,6 @@ export class KeyIndex {
       modMain: g.main(n),
       modSub: g.sub(n),
       createMain: g.createdMain,
-      createSub: g.createdSub,
       version: g.ver - (g.length - 1 - n),
     };
   }

@@ -282,6 +282,33 @@ describe('KVStore', () => {
     await s.close();
   });
 
+  test('a read transaction kept across later writes still reads its own revision', async () => {
+    const s = await fresh();
+    for (const k of ['a', 'b', 'c']) s.put({ key: b(k), value: b('1') });
+    const r = s.read();
+    s.deleteRange({ key: b('b') });
+    s.put({ key: b('d'), value: b('1') });
+    const res = r.range(b('a'), ZERO, { limit: 1 });
+    assert.deepEqual([keys(res.kvs), res.count], [['a'], 3]);
+    assert.deepEqual(keys(r.range(b('a'), ZERO).kvs), ['a', 'b', 'c']);
+    await s.close();
+  });
+
+  test('onWrite reports each changing write transaction once, with its events', async () => {
+    const s = await fresh();
+    const seen: string[] = [];
+    const off = s.onWrite((rev, events) =>
+      seen.push(`${rev}:${events.map((e) => `${e.type} ${str(e.kv.key)} ${e.kv.lease}`).join(',')}`),
+    );
+    s.put({ key: b('a'), value: b('1'), lease: 3n });
+    s.deleteRange({ key: b('zz') }); // nothing deleted: no call
+    s.txn({ success: [{ put: { key: b('b'), value: b('2') } }, { deleteRange: { key: b('a') } }] });
+    off();
+    s.put({ key: b('c'), value: b('3') });
+    assert.deepEqual(seen, ['2:PUT a 3', '3:PUT b 0,DELETE a 0']);
+    await s.close();
+  });
+
   describe('compaction', () => {
     let s: KVStore;
     before(async () => {

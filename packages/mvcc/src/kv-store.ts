@@ -30,8 +30,9 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './request';
-import { decodeRevision, encodeRevision } from './revision';
+import { encodeRevision, readU64, revisionRowKey } from './revision';
 import { type IndexHit, TreeIndex } from './tree-index';
+import { ValueCache } from './value-cache';
 
 export interface KVStoreOptions {
   /** Bytes of decoded key-values kept in memory for reads (default 64 MiB). */
@@ -61,9 +62,7 @@ export class KVStore {
   private writing: TxnWrite | undefined;
   // rows written by ended transactions and not yet committed to RocksDB
   private uncommitted = new Map<number | string, KeyValue>();
-  private cache = new Map<number | string, KeyValue>();
-  private cacheBytes = 0;
-  private readonly cacheLimit: number;
+  private readonly cache: ValueCache;
   private compactionChain: Promise<void> = Promise.resolve();
   private queuedCompactions: number[] = [];
   private closed = false;
@@ -74,7 +73,7 @@ export class KVStore {
   ) {
     this.keys = backend.namespace('key');
     this.meta = backend.namespace('meta');
-    this.cacheLimit = options.cacheBytes ?? 64 * 1024 * 1024;
+    this.cache = new ValueCache(options.cacheBytes ?? 64 * 1024 * 1024);
   }
 
   /** Opens the store on `backend`, rebuilding the index from RocksDB and finishing a compaction a crash interrupted. */
@@ -89,17 +88,19 @@ export class KVStore {
     const scheduled = readNumber(this.meta.get(META_SCHEDULED_COMPACT));
     const finished = readNumber(this.meta.get(META_FINISHED_COMPACT));
     let last = 0;
-    for (const [k, v] of this.keys.iterate()) {
-      const { main, sub } = decodeRevision(k);
+    const index = this.index;
+    this.keys.scan((row, off, v) => {
+      const main = readU64(row, off);
+      const sub = readU64(row, off + 8);
       const key = recordKeyString(v);
       // a tombstone whose key has no live history left is a leftover of an interrupted compaction
-      if (isTombstoneRecord(v)) this.index.tombstone(key, main, sub);
+      if (isTombstoneRecord(v)) index.tombstone(key, main, sub);
       else {
         const { create, version } = recordCreateAndVersion(v);
-        this.index.restore(key, main, sub, create, version);
+        index.restore(key, main, sub, create, version);
       }
       last = main;
-    }
+    });
     this.currentRev = Math.max(last, scheduled, 1);
     if (scheduled > 0) {
       this.compactRev = scheduled;
@@ -125,6 +126,12 @@ export class KVStore {
   /** The consistent index committed with the last batch (or set since). */
   get consistentIndex(): number {
     return this.consistentIdx;
+  }
+
+  /** @internal the newest revision in the index, counting an open write transaction's changes */
+  headRevision(): number {
+    const w = this.writing;
+    return w !== undefined && w.changes.length > 0 ? w.beginRev + 1 : this.currentRev;
   }
 
   read(): TxnRead {
@@ -277,7 +284,7 @@ export class KVStore {
   writeRecord(key: string, main: number, sub: number, kv: KeyValue, tombstone: boolean): void {
     if (tombstone) this.index.tombstone(key, main, sub);
     else this.index.put(key, main, sub);
-    this.keys.put(encodeRevision(main, sub), encodeKeyValue(kv, tombstone));
+    this.keys.putFull(revisionRowKey(this.keys.prefix, main, sub), encodeKeyValue(kv, tombstone));
     this.uncommitted.set(cacheId(main, sub), kv);
   }
 
@@ -286,11 +293,26 @@ export class KVStore {
     if (this.writing === txn) this.writing = undefined;
     if (txn.changes.length === 0) return;
     this.currentRev = txn.beginRev + 1;
-    this.notify(txn.beginRev + 1, txn.events);
+    for (const l of this.writeListeners) l(this.currentRev, txn.events);
+    this.notify(this.currentRev, txn.events);
   }
 
   /** Hook for the watchable store: called once per write transaction that changed something. */
   protected notify(_rev: number, _events: Event[]): void {}
+
+  private writeListeners: ((rev: number, events: Event[]) => void)[] = [];
+
+  /**
+   * Calls `listener` after every write transaction that changed something, with its revision and
+   * events (PUT events carry the lease; DELETE events name the deleted key), e.g. so the server
+   * can keep its lessor's key attachments in step. Returns an unsubscribe function.
+   */
+  onWrite(listener: (rev: number, events: Event[]) => void): () => void {
+    this.writeListeners.push(listener);
+    return () => {
+      this.writeListeners = this.writeListeners.filter((l) => l !== listener);
+    };
+  }
 
   /** @internal key-values for index hits, from memory where possible, else one RocksDB multi-get. */
   readValues(hits: IndexHit[]): KeyValue[] {
@@ -328,24 +350,12 @@ export class KVStore {
   }
 
   private cachePut(id: number | string, kv: KeyValue): void {
-    if (this.cacheLimit <= 0) return;
-    const size = kv.key.length + kv.value.length + 120;
-    if (!this.cache.has(id)) this.cacheBytes += size;
     this.cache.set(id, kv);
-    while (this.cacheBytes > this.cacheLimit && this.cache.size > 0) {
-      const first = this.cache.entries().next().value as [number | string, KeyValue];
-      this.cache.delete(first[0]);
-      this.cacheBytes -= first[1].key.length + first[1].value.length + 120;
-    }
   }
 
   /** @internal compaction drops removed revisions from the cache too */
   forget(main: number, sub: number): void {
-    const id = cacheId(main, sub);
-    const kv = this.cache.get(id);
-    if (kv === undefined) return;
-    this.cache.delete(id);
-    this.cacheBytes -= kv.key.length + kv.value.length + 120;
+    this.cache.delete(cacheId(main, sub));
   }
 
   /** @internal */

@@ -29,10 +29,12 @@ export interface RangeResult {
 export function rangeEndString(end: Uint8Array | undefined): string | undefined {
   if (end === undefined || end.length === 0) return undefined;
   if (end.length === 1 && end[0] === 0) return NO_END;
-  return Buffer.from(end.buffer, end.byteOffset, end.length).toString('latin1');
+  return keyString(end);
 }
 
 export function keyString(key: Uint8Array): string {
+  // Buffers (what callers pass almost always) convert without a view allocation
+  if (Buffer.isBuffer(key)) return key.toString('latin1');
   return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
 }
 
@@ -65,13 +67,10 @@ export class TxnRead {
     if (rev < compacted) throw new ErrCompacted(compacted);
     // count_only collects no hits: limit -1 stops collecting at once, the count still runs
     const limit = options.countOnly ? -1 : (options.limit ?? 0);
-    const { hits, total } = this.store.index.range(
-      keyString(key),
-      rangeEndString(end),
-      rev,
-      limit,
-      rev === curRev,
-    );
+    // at the newest revision in the index, liveness decides visibility and counts come cheap; a
+    // read transaction kept across later writes is not at the head any more
+    const head = rev === curRev && curRev === this.store.headRevision();
+    const { hits, total } = this.store.index.range(keyString(key), rangeEndString(end), rev, limit, head);
     if (options.countOnly) return { kvs: [], count: total, rev: curRev };
     return { kvs: this.store.readValues(hits), count: total, rev: curRev };
   }

@@ -26,6 +26,15 @@ export function encodeRevision(main: number, sub: number): Buffer {
   return b;
 }
 
+/** `prefix` followed by the encoded revision: a namespaced row key in one allocation. */
+export function revisionRowKey(prefix: Buffer, main: number, sub: number): Buffer {
+  const b = Buffer.allocUnsafe(prefix.length + REVISION_BYTES);
+  prefix.copy(b, 0);
+  writeU64(b, prefix.length, main);
+  writeU64(b, prefix.length + 8, sub);
+  return b;
+}
+
 export function decodeRevision(b: Uint8Array, offset = 0): Revision {
   return { main: readU64(b, offset), sub: readU64(b, offset + 8) };
 }
@@ -42,7 +51,7 @@ function writeU64(b: Buffer, off: number, v: number): void {
   b.writeUInt32BE(v >>> 0, off + 4);
 }
 
-function readU64(b: Uint8Array, off: number): number {
+export function readU64(b: Uint8Array, off: number): number {
   const hi = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
   const lo = ((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) >>> 0;
   return hi * 0x100000000 + lo;

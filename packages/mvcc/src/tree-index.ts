@@ -1,11 +1,12 @@
 // The in-memory index: every key's KeyIndex, ordered by key bytes. Keys are latin1 strings, whose
-// order is byte order. Storage is a two-level sorted structure (leaves of at most LEAF_MAX
-// entries, located by binary search over each leaf's first key), so a point lookup is two binary
-// searches, an insert moves at most a leaf plus the leaf directory, and a range scan walks leaves
-// in order. At 1M keys that is ~4k leaves.
+// order is byte order. Point lookups go through a hash map (string comparison is a runtime call
+// in V8, so binary searches are paid only when a key is created or a range starts). Order lives in
+// a two-level sorted structure: leaves of at most LEAF_MAX keys, located by binary search over
+// each leaf's first key; an insert moves at most a leaf plus the leaf directory, and a range scan
+// walks leaves in order. At 1M keys that is ~4k leaves.
 import { type KeyAt, KeyIndex } from './key-index';
 
-const LEAF_MAX = 512;
+const LEAF_MAX = 256;
 
 /** Upper bound meaning "no end": greater than every latin1 string. */
 export const NO_END = '\uffff';
@@ -14,15 +15,24 @@ export interface IndexHit extends KeyAt {
   ki: KeyIndex;
 }
 
+/** A run of keys in order. Its live-key count sits in the index's `counts` at `pos`. */
+export class Leaf {
+  pos = 0;
+  constructor(public keys: KeyIndex[]) {}
+}
+
 export class TreeIndex {
-  private leaves: KeyIndex[][] = [[]];
+  private leaves: Leaf[] = [new Leaf([])];
   private firsts: string[] = [''];
-  /** Per leaf: keys whose newest generation is live, so counting at the head revision skips whole leaves. */
-  private live: number[] = [0];
-  private count = 0;
+  private byKey = new Map<string, KeyIndex>();
+  /**
+   * Live keys per leaf, contiguous so a count at the head revision sums thousands of leaves in a
+   * few microseconds instead of visiting each leaf object.
+   */
+  private counts = new Int32Array(64);
 
   get size(): number {
-    return this.count;
+    return this.byKey.size;
   }
 
   /** Leaf that would hold `key`: the last leaf whose first key is <= key. */
@@ -39,100 +49,91 @@ export class TreeIndex {
   }
 
   /** First position in leaf with key >= `key`. */
-  private static lowerBound(leaf: KeyIndex[], key: string): number {
+  private static lowerBound(keys: KeyIndex[], key: string): number {
     let lo = 0;
-    let hi = leaf.length;
+    let hi = keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (leaf[mid].key < key) lo = mid + 1;
+      if (keys[mid].key < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   find(key: string): KeyIndex | undefined {
-    const leaf = this.leaves[this.leafFor(key)];
-    const i = TreeIndex.lowerBound(leaf, key);
-    return i < leaf.length && leaf[i].key === key ? leaf[i] : undefined;
+    return this.byKey.get(key);
   }
 
-  /** Position of `key`: its leaf, its slot, and the KeyIndex there if the key is present. */
-  private locate(key: string): { li: number; i: number; ki: KeyIndex | undefined } {
+  private findOrCreate(key: string): KeyIndex {
+    let ki = this.byKey.get(key);
+    if (ki !== undefined) return ki;
+    ki = new KeyIndex(key);
+    this.byKey.set(key, ki);
     const li = this.leafFor(key);
     const leaf = this.leaves[li];
-    const i = TreeIndex.lowerBound(leaf, key);
-    return { li, i, ki: i < leaf.length && leaf[i].key === key ? leaf[i] : undefined };
-  }
-
-  private insertAt(li: number, i: number, key: string): KeyIndex {
-    const leaf = this.leaves[li];
-    const ki = new KeyIndex(key);
-    leaf.splice(i, 0, ki);
-    this.count++;
+    const i = TreeIndex.lowerBound(leaf.keys, key);
+    leaf.keys.splice(i, 0, ki);
+    ki.leaf = leaf;
     if (i === 0 && li > 0) this.firsts[li] = key;
+    if (leaf.keys.length > LEAF_MAX) {
+      const right = new Leaf(leaf.keys.splice(LEAF_MAX >> 1));
+      for (const k of right.keys) k.leaf = right;
+      this.leaves.splice(li + 1, 0, right);
+      this.firsts.splice(li + 1, 0, right.keys[0].key);
+      const n = this.leaves.length;
+      if (n > this.counts.length) {
+        const grown = new Int32Array(this.counts.length * 2);
+        grown.set(this.counts);
+        this.counts = grown;
+      }
+      this.counts.copyWithin(li + 2, li + 1, n - 1);
+      for (let j = li + 1; j < n; j++) this.leaves[j].pos = j;
+      this.counts[li] = countLive(leaf.keys);
+      this.counts[li + 1] = countLive(right.keys);
+    }
     return ki;
   }
 
-  private splitIfFull(li: number): void {
-    const leaf = this.leaves[li];
-    if (leaf.length <= LEAF_MAX) return;
-    const right = leaf.splice(LEAF_MAX >> 1);
-    this.leaves.splice(li + 1, 0, right);
-    this.firsts.splice(li + 1, 0, right[0].key);
-    this.live.splice(li + 1, 0, countLive(right));
-    this.live[li] = countLive(leaf);
-  }
-
   put(key: string, main: number, sub: number): KeyIndex {
-    const { li, i, ki: found } = this.locate(key);
-    const ki = found ?? this.insertAt(li, i, key);
-    if (!ki.isLive()) this.live[li]++;
+    const ki = this.findOrCreate(key);
+    if (!ki.live) this.counts[(ki.leaf as Leaf).pos]++;
     ki.put(main, sub);
-    this.splitIfFull(li);
     return ki;
   }
 
   restore(key: string, main: number, sub: number, createMain: number, version: number): void {
-    const { li, i, ki: found } = this.locate(key);
-    const ki = found ?? this.insertAt(li, i, key);
-    if (!ki.isLive()) this.live[li]++;
+    const ki = this.findOrCreate(key);
+    if (!ki.live) this.counts[(ki.leaf as Leaf).pos]++;
     ki.restore(main, sub, createMain, version);
-    this.splitIfFull(li);
   }
 
   /** False when the key is not live (nothing to delete). */
   tombstone(key: string, main: number, sub: number): boolean {
-    const { li, ki } = this.locate(key);
+    const ki = this.byKey.get(key);
     if (ki === undefined || !ki.tombstone(main, sub)) return false;
-    this.live[li]--;
+    this.counts[(ki.leaf as Leaf).pos]--;
     return true;
   }
 
-  /** Live keys from leaf `li`, slot `i` up to `end` (exclusive), using whole-leaf counts where possible. */
-  private countLiveFrom(li: number, i: number, end: string): number {
-    let n = 0;
-    for (; li < this.leaves.length; li++, i = 0) {
-      const leaf = this.leaves[li];
-      if (leaf.length === 0) continue;
-      if (i === 0 && leaf[leaf.length - 1].key < end) {
-        n += this.live[li];
-        continue;
-      }
-      for (; i < leaf.length; i++) {
-        const ki = leaf[i];
-        if (ki.key >= end) return n;
-        if (ki.isLive()) n++;
-      }
-    }
-    return n;
-  }
-
   get(key: string, rev: number): IndexHit | undefined {
-    const ki = this.find(key);
+    const ki = this.byKey.get(key);
     if (ki === undefined) return undefined;
     const at = ki.get(rev) as IndexHit | undefined;
     if (at !== undefined) at.ki = ki;
     return at;
+  }
+
+  /** Live keys from leaf `li`, slot `i` up to `end` (exclusive): two partial leaves plus a sum of leaf counts. */
+  private countLiveFrom(li: number, i: number, end: string): number {
+    const last = end === NO_END ? this.leaves.length : this.leafFor(end);
+    let n = 0;
+    if (last === li) return countLiveBelow(this.leaves[li].keys, i, end);
+    // every key of leaves before `last` is below end (the first key of `last` is <= end)
+    n += countLiveBelow(this.leaves[li].keys, i, NO_END);
+    const c = this.counts;
+    for (let j = li + 1; j < last; j++) n += c[j];
+    if (last < this.leaves.length) n += countLiveBelow(this.leaves[last].keys, 0, end);
+    return n;
   }
 
   /**
@@ -141,27 +142,30 @@ export class TreeIndex {
    */
   visit(key: string, end: string | undefined, fn: (ki: KeyIndex) => boolean): void {
     if (end === undefined) {
-      const ki = this.find(key);
+      const ki = this.byKey.get(key);
       if (ki !== undefined) fn(ki);
       return;
     }
     if (end <= key) return;
     let li = this.leafFor(key);
-    let i = TreeIndex.lowerBound(this.leaves[li], key);
+    let i = TreeIndex.lowerBound(this.leaves[li].keys, key);
     for (; li < this.leaves.length; li++, i = 0) {
-      const leaf = this.leaves[li];
-      for (; i < leaf.length; i++) {
-        const ki = leaf[i];
-        if (ki.key >= end) return;
+      const keys = this.leaves[li].keys;
+      // a leaf wholly below the end needs no per-key comparison
+      const bounded = end !== NO_END && keys.length > 0 && keys[keys.length - 1].key >= end;
+      for (; i < keys.length; i++) {
+        const ki = keys[i];
+        if (bounded && ki.key >= end) return;
         if (!fn(ki)) return;
       }
+      if (bounded) return;
     }
   }
 
   /**
-   * Keys visible at `rev` in range, in key order, at most `limit` (0 = all), plus the total count
-   * before the limit. `head`: rev is the newest revision in the index, so a key is visible iff it
-   * is live, and the count past the limit comes from per-leaf counts instead of a walk.
+   * Keys visible at `rev` in range, in key order, at most `limit` (0 = all, -1 = none), plus the
+   * total count before the limit. `head`: rev is the newest revision in the index, so a key is
+   * visible iff it is live, and the count past the limit comes from per-leaf counts.
    */
   range(
     key: string,
@@ -178,13 +182,14 @@ export class TreeIndex {
     }
     if (end <= key) return { hits, total: 0 };
     let li = this.leafFor(key);
-    let i = TreeIndex.lowerBound(this.leaves[li], key);
+    let i = TreeIndex.lowerBound(this.leaves[li].keys, key);
     let total = 0;
     for (; li < this.leaves.length; li++, i = 0) {
-      const leaf = this.leaves[li];
-      for (; i < leaf.length; i++) {
-        const ki = leaf[i];
-        if (ki.key >= end) return { hits, total };
+      const keys = this.leaves[li].keys;
+      const bounded = end !== NO_END && keys.length > 0 && keys[keys.length - 1].key >= end;
+      for (; i < keys.length; i++) {
+        const ki = keys[i];
+        if (bounded && ki.key >= end) return { hits, total };
         if (limit !== 0 && hits.length >= limit) {
           if (head) return { hits, total: total + this.countLiveFrom(li, i, end) };
           if (ki.get(rev) !== undefined) total++;
@@ -196,6 +201,7 @@ export class TreeIndex {
         at.ki = ki;
         hits.push(at);
       }
+      if (bounded) break;
     }
     return { hits, total };
   }
@@ -203,40 +209,55 @@ export class TreeIndex {
   /** Compacts every key at `rev`, drops keys left without history, returns revisions to keep. */
   compact(rev: number): Set<string> {
     const keep = new Set<string>();
-    const leaves: KeyIndex[][] = [];
+    const leaves: Leaf[] = [];
     for (const leaf of this.leaves) {
       const kept: KeyIndex[] = [];
-      for (const ki of leaf) {
+      for (const ki of leaf.keys) {
         ki.compact(rev, keep);
         if (!ki.isEmpty()) kept.push(ki);
+        else this.byKey.delete(ki.key);
       }
-      if (kept.length > 0) leaves.push(kept);
+      if (kept.length === 0) continue;
+      leaf.keys = kept;
+      leaves.push(leaf);
     }
-    if (leaves.length === 0) leaves.push([]);
+    if (leaves.length === 0) leaves.push(new Leaf([]));
     this.leaves = leaves;
-    this.firsts = leaves.map((l, i) => (i === 0 ? '' : l[0].key));
-    this.live = leaves.map(countLive);
-    this.count = leaves.reduce((n, l) => n + l.length, 0);
+    this.counts = new Int32Array(Math.max(64, leaves.length * 2));
+    leaves.forEach((l, j) => {
+      l.pos = j;
+      this.counts[j] = countLive(l.keys);
+    });
+    this.firsts = leaves.map((l, i) => (i === 0 ? '' : l.keys[0].key));
     return keep;
   }
 
   /** Revisions compaction at `rev` would keep, without changing anything. */
   keep(rev: number): Set<string> {
     const keep = new Set<string>();
-    for (const leaf of this.leaves)
-      for (const ki of leaf) {
-        const clone = new KeyIndex(ki.key);
-        clone.generations = ki.generations.map((g) =>
-          Object.assign(Object.create(Object.getPrototypeOf(g)), g),
-        );
-        clone.compact(rev, keep);
-      }
+    for (const ki of this.byKey.values()) {
+      const clone = new KeyIndex(ki.key);
+      clone.generations = ki.generations.map((g) =>
+        Object.assign(Object.create(Object.getPrototypeOf(g)), g),
+      );
+      clone.compact(rev, keep);
+    }
     return keep;
   }
 }
 
-function countLive(leaf: KeyIndex[]): number {
+function countLive(keys: KeyIndex[]): number {
   let n = 0;
-  for (const ki of leaf) if (ki.isLive()) n++;
+  for (const ki of keys) if (ki.live) n++;
+  return n;
+}
+
+function countLiveBelow(keys: KeyIndex[], from: number, end: string): number {
+  let n = 0;
+  for (let i = from; i < keys.length; i++) {
+    const ki = keys[i];
+    if (end !== NO_END && ki.key >= end) break;
+    if (ki.live) n++;
+  }
   return n;
 }

@@ -28,12 +28,16 @@ const KIND_CONFCHANGE = 0x43; // 'C'
 const KIND_CONFCHANGE_V2 = 0x32; // '2'
 const KIND_CONFSTATE = 0x63; // 'c'
 
+// Encoders write into one scratch buffer (they never run concurrently) and copy the result out once.
+let scratch = new Uint8Array(64 * 1024);
+
 class Writer {
   buf: Uint8Array;
   pos = 0;
 
   constructor(size = 64) {
-    this.buf = new Uint8Array(size);
+    if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+    this.buf = scratch;
   }
 
   private ensure(n: number): void {
@@ -43,6 +47,7 @@ class Writer {
     const b = new Uint8Array(size);
     b.set(this.buf.subarray(0, this.pos));
     this.buf = b;
+    scratch = b;
   }
 
   byte(v: number): void {
@@ -63,6 +68,10 @@ class Writer {
   big(v: bigint): void {
     if (v < 0n || v > 0xffffffffffffffffn) throw new ErrCodec(`cannot encode ${v} as a uint64`);
     this.ensure(10);
+    if (v < 0x80n) {
+      this.buf[this.pos++] = Number(v);
+      return;
+    }
     while (v >= 0x80n) {
       this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
@@ -78,18 +87,17 @@ class Writer {
   }
 
   finish(): Uint8Array {
-    // The buffer was sized from an estimate, so the unused tail is small: a view avoids a copy.
-    return this.buf.subarray(0, this.pos);
+    return this.buf.slice(0, this.pos);
   }
 }
 
 class Reader {
   pos = 0;
-  readonly buf: Uint8Array;
+  private buf: Uint8Array;
+  private copied = false;
 
   constructor(input: Uint8Array) {
-    // One private copy per decode (one allocation instead of one per byte string).
-    this.buf = input.slice();
+    this.buf = input;
   }
 
   byte(): number {
@@ -128,7 +136,12 @@ class Reader {
     const n = this.uint();
     if (this.pos + n > this.buf.length) throw new ErrCodec('unexpected end of input');
     if (n === 0) return EMPTY;
-    // A view: the decoders copy their input once up front, so this never aliases the caller's buffer.
+    // Byte strings are views into one private copy of the input, made on the first one: one allocation
+    // per decode, and the result never aliases the caller's buffer.
+    if (!this.copied) {
+      this.buf = this.buf.slice();
+      this.copied = true;
+    }
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;

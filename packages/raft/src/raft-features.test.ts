@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeEntryConfChange } from './codec.js';
-import { ErrProposalDropped } from './errors.js';
+import { ErrProposalDropped, ErrSnapshotTemporarilyUnavailable } from './errors.js';
 import { ReadOnlyOption } from './read-only.js';
 import { Cluster } from './sim/cluster.js';
 import type { SimNode } from './sim/sim-node.js';
@@ -476,5 +476,47 @@ describe('joint consensus, explicit', () => {
     c.stabilize();
     assert.deepEqual(l.confState.votersOutgoing, []);
     assert.deepEqual(l.confState.voters, [1n, 2n, 3n, 4n, 5n]);
+  });
+});
+
+describe('more flow control and snapshot edges', () => {
+  it('maxInflightBytes bounds the bytes in flight to a follower', () => {
+    const c = new Cluster({ n: 2, seed: 1, maxInflightBytes: 500, maxSizePerMsg: 0 });
+    const l = c.electLeader();
+    const f = followers(c, l)[0];
+    c.net.cutLink(f.id, l.id);
+    for (let i = 0; i < 20; i++) {
+      l.raw.propose(new Uint8Array(100));
+      c.stabilize();
+    }
+    const pr = l.raw.raft.trk.progress.get(f.id)!;
+    assert.ok(
+      pr.inflights.totalBytes >= 500 && pr.inflights.totalBytes < 500 + 116,
+      `${pr.inflights.totalBytes}`,
+    );
+    assert.equal(pr.inflights.count, 5);
+  });
+
+  it('a storage that cannot snapshot right now makes the leader retry later', () => {
+    const c = new Cluster({ n: 3, seed: 8 });
+    const l = c.electLeader();
+    const f = followers(c, l)[0];
+    c.crash(f.id);
+    proposeN(c, l, 10);
+    l.compact(0);
+    let refusals = 0;
+    const disk = l.disk;
+    const orig = disk.snapshot.bind(disk);
+    disk.snapshot = () => {
+      if (refusals < 2) {
+        refusals++;
+        throw new ErrSnapshotTemporarilyUnavailable();
+      }
+      return orig();
+    };
+    c.restart(f.id);
+    c.tickAndStabilize(5);
+    assert.equal(refusals, 2);
+    assert.equal(f.appliedIndex, l.appliedIndex);
   });
 });

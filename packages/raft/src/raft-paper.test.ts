@@ -430,3 +430,90 @@ describe('proposals', () => {
     assert.equal(apps[0].entries.length, 50);
   });
 });
+
+describe('Raft paper figure 8, played out on five servers', () => {
+  it('an entry of an old term stored on a majority is not committed, and may be overwritten', () => {
+    const logs: Record<number, [number, number][]> = {
+      1: [
+        [1, 1],
+        [2, 2],
+      ],
+      2: [
+        [1, 1],
+        [2, 2],
+      ],
+      3: [[1, 1]],
+      4: [[1, 1]],
+      5: [
+        [1, 1],
+        [2, 3],
+      ],
+    };
+    const rafts = new Map<NodeId, Raft>();
+    for (let id = 1; id <= 5; id++) {
+      const s = storageWith(
+        [1, 2, 3, 4, 5],
+        logs[id].map(([i, t]) => ent(t, i)),
+      );
+      s.setHardState({ term: 3, vote: 0n, commit: 1 });
+      const r = new Raft({
+        id: BigInt(id),
+        electionTick: 10,
+        heartbeatTick: 1,
+        storage: s,
+        maxSizePerMsg: 0,
+      });
+      rafts.set(BigInt(id), r);
+    }
+    const s1 = rafts.get(1n)!;
+    const s5 = rafts.get(5n)!;
+    // (c) S1 is elected for term 4 by S2 and S3, and appends its own entry at index 3.
+    const deliver = (msgs: Message[], allow: (m: Message) => boolean) => {
+      let queue = msgs;
+      for (let i = 0; i < 100 && queue.length > 0; i++) {
+        const next: Message[] = [];
+        for (const m of queue) {
+          if (!allow(m)) continue;
+          const r = rafts.get(m.to)!;
+          r.step(m);
+          next.push(...take(r));
+        }
+        queue = next;
+      }
+    };
+    s1.step(message({ type: MessageType.MsgHup, from: 1n }));
+    assert.equal(s1.term, 4);
+    deliver(
+      take(s1),
+      (m) => [1n, 2n, 3n].includes(m.to) && [1n, 2n, 3n].includes(m.from) && m.type !== MessageType.MsgApp,
+    );
+    assert.equal(s1.state, StateType.StateLeader);
+    assert.equal(s1.raftLog.lastIndex(), 3);
+    // S1 replicates: S2 gets everything, S3 only the old entry at index 2.
+    s1.step(message({ type: MessageType.MsgBeat, from: 1n }));
+    deliver(take(s1), (m) => {
+      if (m.to === 4n || m.to === 5n || m.from === 4n || m.from === 5n) return false;
+      // S3 first rejects the probe at index 2 (it lacks it), then gets index 2; what follows is lost.
+      if (m.to === 3n && m.type === MessageType.MsgApp && rafts.get(3n)!.raftLog.lastIndex() >= 2)
+        return false;
+      return true;
+    });
+    assert.equal(rafts.get(3n)!.raftLog.lastIndex(), 2);
+    assert.equal(s1.trk.progress.get(3n)!.match, 2);
+    // Index 2 (term 2) is on S1, S2 and S3, a majority, but it is not committed: it is not of term 4.
+    assert.equal(s1.raftLog.committed, 1);
+    // (d) S1 crashes; S5 (after a failed try in term 4, where S3 already voted) wins term 5 with votes
+    // from S3 and S4, and overwrites index 2.
+    for (let i = 0; i < 2; i++) {
+      s5.step(message({ type: MessageType.MsgHup, from: 5n }));
+      deliver(take(s5), (m) => m.to !== 1n && m.from !== 1n && m.to !== 2n);
+    }
+    assert.equal(s5.term, 5);
+    assert.equal(s5.state, StateType.StateLeader);
+    s5.step(message({ type: MessageType.MsgBeat, from: 5n }));
+    deliver(take(s5), (m) => m.to !== 1n && m.from !== 1n && m.to !== 2n);
+    assert.equal(rafts.get(3n)!.raftLog.term(2), 3);
+    assert.equal(rafts.get(4n)!.raftLog.term(2), 3);
+    assert.ok(s5.raftLog.committed >= 2);
+  });
+});

@@ -5,10 +5,10 @@ import { Changer, enterJoint, isLeaveJoint } from './confchange/changer.js';
 import { restoreConfState } from './confchange/restore.js';
 import { ErrConfig, ErrProposalDropped, ErrSnapshotTemporarilyUnavailable } from './errors.js';
 import { RaftLog } from './log.js';
-import { jointCommittedIndex } from './quorum/joint.js';
+import { jointCommittedIndex, jointVoteResult } from './quorum/joint.js';
 import { VoteResult } from './quorum/majority.js';
 import { seededRandom } from './random.js';
-import { bytesKey, ReadOnly, ReadOnlyOption } from './read-only.js';
+import { ReadOnly, ReadOnlyOption } from './read-only.js';
 import type { Storage } from './storage.js';
 import { type Progress, ProgressState } from './tracker/progress.js';
 import { type ProgressMap, ProgressTracker, type TrackerConfig } from './tracker/tracker.js';
@@ -24,8 +24,6 @@ import {
   type HardState,
   isEmptyHardState,
   isEmptySnapshot,
-  isLocalMsg,
-  isResponseMsg,
   type Message,
   MessageType,
   message,
@@ -51,7 +49,7 @@ export interface Config {
   applied?: number;
   /** Byte limit of the entries in one append message (at least one entry is always sent). Default 1 MiB. */
   maxSizePerMsg?: number;
-  /** Byte limit of the committed entries in one Ready. Default: maxSizePerMsg * 64. */
+  /** Byte limit of the committed entries in one Ready (at least one entry is always given). Default 64 MiB. */
   maxCommittedSizePerReady?: number;
   /** Byte limit of the leader's uncommitted log tail; proposals beyond it are dropped. 0 = no limit. */
   maxUncommittedEntriesSize?: number;
@@ -155,7 +153,7 @@ export class Raft {
     this.id = c.id;
     this.maxMsgSize = c.maxSizePerMsg ?? 1024 * 1024;
     this.maxUncommittedSize = c.maxUncommittedEntriesSize ?? 0;
-    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady ?? this.maxMsgSize * 64);
+    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady ?? 64 * 1024 * 1024);
     this.trk = new ProgressTracker(c.maxInflightMsgs ?? 256, c.maxInflightBytes ?? 0);
     this.checkQuorum = c.checkQuorum ?? false;
     this.preVote = c.preVote ?? false;
@@ -477,7 +475,7 @@ export class Raft {
       voteMsg = MessageType.MsgVote;
       term = this.term;
     }
-    if (this.poll(this.id, voteRespMsgType(voteMsg), true) === VoteResult.VoteWon) {
+    if (this.poll(this.id, true) === VoteResult.VoteWon) {
       // A single-voter cluster wins at once.
       if (t === CampaignType.PreElection) this.campaign(CampaignType.Election);
       else this.becomeLeader();
@@ -498,7 +496,7 @@ export class Raft {
     }
   }
 
-  private poll(id: NodeId, _t: MessageType, granted: boolean): VoteResult {
+  private poll(id: NodeId, granted: boolean): VoteResult {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes().result;
   }
@@ -721,9 +719,8 @@ export class Raft {
         if (m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (!acks) return;
-        if (this.trk.config.voters[0].size === 0) return;
-        const votes = new Map<NodeId, boolean>(acks);
-        if (this.voteResult(votes) !== VoteResult.VoteWon) return;
+        // Leadership is confirmed once a quorum (both halves of a joint config) acknowledged.
+        if (jointVoteResult(this.trk.config.voters, acks) !== VoteResult.VoteWon) return;
         for (const rs of this.readOnly.advance(m.context)) this.respondToReadIndex(rs.req, rs.index);
         return;
       }
@@ -756,17 +753,6 @@ export class Raft {
     }
   };
 
-  private voteResult(votes: Map<NodeId, boolean>): VoteResult {
-    const c = this.trk.config.voters;
-    // Reuse the joint majority rule; the vote map only has acks (true).
-    let r1 = majorityOf(c[0], votes);
-    const r2 = majorityOf(c[1], votes);
-    if (r1 === r2) return r1;
-    if (r1 === VoteResult.VoteLost || r2 === VoteResult.VoteLost) r1 = VoteResult.VoteLost;
-    else r1 = VoteResult.VotePending;
-    return r1;
-  }
-
   private stepCandidate = (m: Message): void => {
     const myVoteRespType =
       this.state === StateType.StatePreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
@@ -789,7 +775,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myVoteRespType: {
-        const res = this.poll(m.from, m.type, !m.reject);
+        const res = this.poll(m.from, !m.reject);
         if (res === VoteResult.VoteWon) {
           if (this.state === StateType.StatePreCandidate) {
             this.campaign(CampaignType.Election);
@@ -1075,17 +1061,4 @@ export class Raft {
     }
     return { ...this.basicStatus(), config: this.trk.config, progress };
   }
-
-  static isLocalMsg = isLocalMsg;
-  static isResponseMsg = isResponseMsg;
 }
-
-function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResult {
-  if (voters.size === 0) return VoteResult.VoteWon;
-  let granted = 0;
-  for (const id of voters) if (votes.get(id)) granted++;
-  if (granted >= Math.floor(voters.size / 2) + 1) return VoteResult.VoteWon;
-  return VoteResult.VotePending;
-}
-
-export { bytesKey };

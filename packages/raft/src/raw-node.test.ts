@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeEntryConfChange } from './codec.js';
 import { ErrProposalDropped, ErrStepLocalMsg } from './errors.js';
 import { RawNode } from './raw-node.js';
 import { ReadOnlyOption } from './read-only.js';
@@ -62,6 +63,46 @@ describe('RawNode, a single-member cluster', () => {
     rn.advance();
     rn.campaign();
     assert.equal(rn.raft.state, StateType.StateLeader);
+  });
+
+  it('restarts from its storage and leads again at a higher term, keeping its log', () => {
+    const storage = new MemoryStorage();
+    const cfg = { id: 1n, electionTick: 10, heartbeatTick: 1, storage };
+    const drain = (rn: RawNode) => {
+      while (rn.hasReady()) {
+        const rd = rn.ready();
+        storage.append(rd.entries);
+        if (rd.hardState) storage.setHardState(rd.hardState);
+        rn.advance();
+      }
+    };
+    const rn = new RawNode(cfg);
+    rn.bootstrap([{ id: 1n }]);
+    drain(rn);
+    rn.campaign();
+    rn.propose(enc('a'));
+    drain(rn);
+    const { hardState } = storage.initialState();
+    assert.deepEqual(hardState, { term: 2, vote: 1n, commit: 3 });
+    // Restart: the membership comes back by re-applying the bootstrap entry, as the application did.
+    const again = new RawNode({ ...cfg, applied: 0 });
+    const rd = again.ready();
+    assert.deepEqual(
+      rd.committedEntries.map((e) => e.index),
+      [1, 2, 3],
+    );
+    again.applyConfChange(decodeEntryConfChange(rd.committedEntries[0]));
+    again.advance();
+    again.campaign();
+    assert.equal(again.raft.state, StateType.StateLeader);
+    assert.equal(again.raft.term, 3);
+    again.propose(enc('b'));
+    const rd2 = again.ready();
+    assert.deepEqual(
+      rd2.committedEntries.map((e) => e.index),
+      [4, 5],
+    );
+    again.advance();
   });
 
   it('refuses local message types from the network', () => {
@@ -228,5 +269,66 @@ describe('RawNode details', () => {
       f.readStates.map((r) => r.index),
       [l.raw.raft.raftLog.committed],
     );
+  });
+});
+
+describe('RawNode with asynchronous storage writes', () => {
+  it('accepts messages between ready() and advance(), even ones that replace the entries being written', () => {
+    const storage = new MemoryStorage({ ...emptyConfState(), voters: [1n, 2n, 3n] });
+    const rn = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage });
+    const e = (term: number, index: number, s: string) => ({
+      term,
+      index,
+      type: EntryType.EntryNormal,
+      data: enc(s),
+    });
+    rn.step(
+      message({
+        type: MessageType.MsgApp,
+        from: 2n,
+        to: 1n,
+        term: 1,
+        index: 0,
+        logTerm: 0,
+        entries: [e(1, 1, 'a'), e(1, 2, 'b')],
+      }),
+    );
+    const rd = rn.ready();
+    assert.deepEqual(
+      rd.entries.map((x) => x.index),
+      [1, 2],
+    );
+    // While the write is in flight, a new leader of term 2 replaces index 2.
+    rn.step(
+      message({
+        type: MessageType.MsgApp,
+        from: 3n,
+        to: 1n,
+        term: 2,
+        index: 1,
+        logTerm: 1,
+        entries: [e(2, 2, 'B')],
+        commit: 2,
+      }),
+    );
+    storage.append(rd.entries);
+    if (rd.hardState) storage.setHardState(rd.hardState);
+    rn.advance();
+    const rd2 = rn.ready();
+    assert.deepEqual(
+      rd2.entries.map((x) => dec(x.data)),
+      ['B'],
+    );
+    assert.deepEqual(
+      rd2.committedEntries.map((x) => dec(x.data)),
+      ['a', 'B'],
+    );
+    storage.append(rd2.entries);
+    rn.advance();
+    assert.deepEqual(
+      storage.entries(1, 3, 1e9).map((x) => dec(x.data)),
+      ['a', 'B'],
+    );
+    assert.equal(rn.hasReady(), false);
   });
 });

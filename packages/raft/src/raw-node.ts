@@ -246,9 +246,14 @@ export class RawNode {
     this.outstanding = undefined;
     const r = this.raft;
     if (rd.hardState) this.prevHardSt = rd.hardState;
-    if (rd.entries.length > 0) {
-      const last = rd.entries[rd.entries.length - 1];
-      r.raftLog.stableTo(last.index, last.term);
+    // The newest written entry still in the log marks the stable prefix; entries replaced while the
+    // write was in flight (same index, other term) stay unstable and come again in the next Ready.
+    for (let i = rd.entries.length - 1; i >= 0; i--) {
+      const e = rd.entries[i];
+      if (r.raftLog.unstable.maybeTerm(e.index) === e.term) {
+        r.raftLog.stableTo(e.index, e.term);
+        break;
+      }
     }
     if (rd.snapshot) r.raftLog.stableSnapTo(rd.snapshot.metadata.index);
     let applied = 0;

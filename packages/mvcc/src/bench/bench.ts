@@ -19,8 +19,21 @@ function key(i: number): Buffer {
   return Buffer.from(`/registry/pods/ns-${i % 100}/pod-${String(i).padStart(8, '0')}`);
 }
 
-function rate(n: number, ms: number): string {
-  return `${Math.round((n * 1000) / ms).toLocaleString('en-US')}/s`;
+/** Wall-clock rate, and CPU microseconds per op (steadier on a shared machine). */
+function rate(n: number, ms: number, cpuUs: number): string {
+  const r = `${Math.round((n * 1000) / ms).toLocaleString('en-US')}/s`;
+  return `${r.padStart(10)}   ${(cpuUs / n).toFixed(1)} us CPU/op`;
+}
+
+let cpu0 = process.cpuUsage();
+let t0 = 0;
+function start(): void {
+  cpu0 = process.cpuUsage();
+  t0 = performance.now();
+}
+function stop(): [number, number] {
+  const c = process.cpuUsage(cpu0);
+  return [performance.now() - t0, c.user + c.system];
 }
 
 async function run(n: number): Promise<void> {
@@ -30,13 +43,13 @@ async function run(n: number): Promise<void> {
     let store = await KVStore.open(await Backend.open(dir));
     const before = heap();
     // puts: one revision each, committed every 100 (one apply batch)
-    let t = performance.now();
+    start();
     for (let i = 0; i < n; i++) {
       store.put({ key: key(i), value });
       if (i % 100 === 99) store.commit(i + 1);
     }
     store.commit(n);
-    const putMs = performance.now() - t;
+    const put = stop();
     const withCache = heap() - before;
     // point ranges of random keys (values from the cache)
     const reads = Math.min(n, 200_000);
@@ -45,17 +58,17 @@ async function run(n: number): Promise<void> {
       x = (x * 1103515245 + 12345) & 0x7fffffff;
       return x % n;
     };
-    t = performance.now();
+    start();
     for (let i = 0; i < reads; i++) store.range({ key: key(next()) });
-    const getMs = performance.now() - t;
+    const get = stop();
     // 10-key ranges with a limit
     const scans = 20_000;
-    t = performance.now();
+    start();
     for (let i = 0; i < scans; i++) store.range({ key: key(next()), rangeEnd: Buffer.from([0]), limit: 10 });
-    const scanMs = performance.now() - t;
+    const scan = stop();
     // txn: compare + put (compare-and-swap)
     const txns = Math.min(n, 50_000);
-    t = performance.now();
+    start();
     for (let i = 0; i < txns; i++) {
       const k = key(next());
       store.txn({
@@ -64,28 +77,31 @@ async function run(n: number): Promise<void> {
       });
       if (i % 100 === 99) store.commit(n + i);
     }
-    const txnMs = performance.now() - t;
+    const txn = stop();
     await store.close();
     // reopen: rebuild the index from RocksDB, measure the index alone (cache empty)
+    store = undefined as unknown as KVStore;
     const base = heap();
-    t = performance.now();
+    start();
     store = await KVStore.open(await Backend.open(dir), { cacheBytes: 0 });
-    const openMs = performance.now() - t;
+    const open = stop();
     const indexBytes = heap() - base;
     // uncached point reads go to RocksDB
-    t = performance.now();
+    start();
     const cold = Math.min(reads, 50_000);
     for (let i = 0; i < cold; i++) store.range({ key: key(next()) });
-    const coldMs = performance.now() - t;
+    const coldRead = stop();
     const disk = store.backend.approximateSize();
     await store.close();
     console.log(`keys: ${n.toLocaleString('en-US')} (key ~36 B, value 64 B)`);
-    console.log(`  put (1 rev each, commit per 100):  ${rate(n, putMs)}`);
-    console.log(`  range, 1 key (cached values):      ${rate(reads, getMs)}`);
-    console.log(`  range, 10 keys (limit 10):         ${rate(scans, scanMs)}`);
-    console.log(`  txn compare+put:                   ${rate(txns, txnMs)}`);
-    console.log(`  range, 1 key (no cache, RocksDB):  ${rate(cold, coldMs)}`);
-    console.log(`  reopen (index rebuild):            ${Math.round(openMs)} ms`);
+    console.log(`  put (1 rev each, commit per 100):  ${rate(n, ...put)}`);
+    console.log(`  range, 1 key (cached values):      ${rate(reads, ...get)}`);
+    console.log(`  range, 10 keys (limit 10):         ${rate(scans, ...scan)}`);
+    console.log(`  txn compare+put:                   ${rate(txns, ...txn)}`);
+    console.log(`  range, 1 key (no cache, RocksDB):  ${rate(cold, ...coldRead)}`);
+    console.log(
+      `  reopen (index rebuild):            ${Math.round(open[0])} ms (${Math.round(open[1] / 1000)} ms CPU)`,
+    );
     console.log(`  heap per key, index only:          ${Math.round(indexBytes / n)} B`);
     console.log(`  heap per key, index + value cache: ${Math.round(withCache / n)} B`);
     console.log(`  RocksDB size estimate:             ${Math.round(disk / 1024 / 1024)} MiB`);
@@ -97,6 +113,7 @@ async function run(n: number): Promise<void> {
 async function main(): Promise<void> {
   const full = process.argv.includes('--full');
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with --expose-gc for memory figures)');
+  console.log(`node ${process.version}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
   await run(100_000);
   if (full) await run(1_000_000);
 }

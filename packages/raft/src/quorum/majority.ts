@@ -18,9 +18,15 @@ export type AckedIndexer = (id: NodeId) => number | undefined;
 export function majorityCommittedIndex(voters: ReadonlySet<NodeId>, acked: AckedIndexer): number {
   const n = voters.size;
   if (n === 0) return Number.MAX_SAFE_INTEGER;
-  const srt: number[] = [];
-  for (const id of voters) srt.push(acked(id) ?? 0);
-  srt.sort((a, b) => b - a);
+  // Insertion sort, descending: voter sets are small and this runs on every acknowledgement.
+  const srt: number[] = new Array(n);
+  let k = 0;
+  for (const id of voters) {
+    const v = acked(id) ?? 0;
+    let j = k++;
+    for (; j > 0 && srt[j - 1] < v; j--) srt[j] = srt[j - 1];
+    srt[j] = v;
+  }
   // The value at position n/2 (descending) is acknowledged by at least floor(n/2)+1 voters.
   return srt[Math.floor(n / 2)];
 }

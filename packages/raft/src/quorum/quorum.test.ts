@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../random.js';
 import { jointCommittedIndex, jointVoteResult } from './joint.js';
 import { majorityCommittedIndex, majorityVoteResult, VoteResult } from './majority.js';
 
@@ -14,6 +15,24 @@ describe('majority quorum', () => {
     assert.equal(majorityCommittedIndex(set(1, 2, 3, 4), acked({ 1: 5, 2: 4, 3: 3, 4: 9 })), 4);
     assert.equal(majorityCommittedIndex(set(1), acked({ 1: 7 })), 7);
     assert.equal(majorityCommittedIndex(set(), acked({})), Number.MAX_SAFE_INTEGER);
+  });
+
+  it('agrees with "sort descending, take the middle" on random configs', () => {
+    const rnd = seededRandom(3);
+    for (let t = 0; t < 5000; t++) {
+      const n = 1 + Math.floor(rnd() * 9);
+      const ids = new Set<bigint>();
+      const m = new Map<bigint, number>();
+      for (let i = 1; i <= n; i++) {
+        ids.add(BigInt(i));
+        if (rnd() < 0.8) m.set(BigInt(i), Math.floor(rnd() * 20));
+      }
+      const vals = [...ids].map((id) => m.get(id) ?? 0).sort((a, b) => b - a);
+      assert.equal(
+        majorityCommittedIndex(ids, (id) => m.get(id)),
+        vals[Math.floor(n / 2)],
+      );
+    }
   });
 
   it('decides votes as won, lost or pending', () => {

@@ -23,6 +23,8 @@ export interface ClusterOptions extends Partial<NodeOptions> {
   bootstrap?: boolean;
   /** Pass every message through the binary codec, as a real transport would. */
   encodeMessages?: boolean;
+  /** Nodes finish each Ready a round after persisting it (as with asynchronous disk writes). */
+  asyncPersist?: boolean;
 }
 
 export class Cluster {
@@ -42,7 +44,17 @@ export class Cluster {
     this.random = seededRandom(seed);
     this.net = new Network(seededRandom(seed ^ 0x5bd1e995));
     const ids = opts.ids ?? Array.from({ length: opts.n ?? 3 }, (_, i) => BigInt(i + 1));
-    const { n: _n, ids: _ids, learners: _l, seed: _s, bootstrap, encodeMessages, ...rest } = opts;
+    const {
+      n: _n,
+      ids: _ids,
+      learners: _l,
+      seed: _s,
+      bootstrap,
+      encodeMessages,
+      asyncPersist,
+      ...rest
+    } = opts;
+    this.asyncPersist = asyncPersist ?? false;
     this.encodeMessages = encodeMessages ?? false;
     this.options = { electionTick: 10, heartbeatTick: 1, ...rest };
     if (bootstrap) {
@@ -55,6 +67,9 @@ export class Cluster {
   }
 
   private readonly encodeMessages: boolean;
+  private readonly asyncPersist: boolean;
+  /** Called for each node added after construction (the checks hook into it). */
+  onNodeAdded?: (n: SimNode) => void;
   private bootstrapPeers: NodeId[] = [];
 
   /** Creates a node with an empty disk (cs undefined: it joins later through a snapshot or conf change). */
@@ -64,7 +79,9 @@ export class Cluster {
       ...this.options,
       random: seededRandom(Math.floor(this.random() * 2 ** 32)),
     });
+    node.asyncPersist = this.asyncPersist;
     this.nodes.set(id, node);
+    this.onNodeAdded?.(node);
     return node;
   }
 
@@ -125,7 +142,10 @@ export class Cluster {
     return true;
   }
 
-  /** One round: every up node handles its Ready, then the messages due are delivered. */
+  /**
+   * One round: every up node handles its Ready, then the messages due are delivered. afterEach runs
+   * after each Ready and each delivered message.
+   */
   round(afterEach?: () => void): boolean {
     let progressed = false;
     for (const n of this.nodes.values()) {
@@ -138,6 +158,7 @@ export class Cluster {
     for (const m of this.net.due(this.now)) {
       if (this.deliver(m)) {
         progressed = true;
+        afterEach?.();
         if (m.type === MessageType.MsgSnap) this.reports.push({ from: m.from, to: m.to, kind: 'snap-ok' });
       } else if (m.type === MessageType.MsgSnap) {
         this.reports.push({ from: m.from, to: m.to, kind: 'snap-failed' });

@@ -6,6 +6,7 @@ import { RawNode, type Ready } from '../raw-node.js';
 import { MemoryStorage } from '../storage.js';
 import {
   type ConfState,
+  type Entry,
   EntryType,
   type Message,
   type NodeId,
@@ -51,6 +52,11 @@ export class SimNode {
   up = true;
   /** Crash in the middle of the next Ready, after persisting it. */
   crashAfterPersist = false;
+  /** Finish each Ready (send, apply, advance) a round after persisting it, stepping messages meanwhile. */
+  asyncPersist = false;
+  /** Called with the entries of each Ready as they are written (the checks watch these). */
+  onPersist?: (n: SimNode, entries: Entry[]) => void;
+  private pending: Ready | undefined;
 
   constructor(
     id: NodeId,
@@ -80,6 +86,7 @@ export class SimNode {
   restart(random?: () => number): void {
     if (random) (this.options as { random?: () => number }).random = random;
     this.readStates = [];
+    this.pending = undefined;
     this.raw = this.start();
     this.up = true;
   }
@@ -92,10 +99,19 @@ export class SimNode {
     send: (m: Message) => void,
     onApply: (n: SimNode, index: number, key: string) => void,
   ): boolean {
+    if (this.pending) {
+      const rd = this.pending;
+      this.pending = undefined;
+      this.finishReady(rd, send, onApply);
+      return true;
+    }
     if (!this.raw.hasReady()) return false;
     const rd: Ready = this.raw.ready();
     if (rd.snapshot) this.disk.applySnapshot(rd.snapshot);
-    if (rd.entries.length > 0) this.disk.append(rd.entries);
+    if (rd.entries.length > 0) {
+      this.onPersist?.(this, rd.entries);
+      this.disk.append(rd.entries);
+    }
     if (rd.hardState) this.disk.setHardState(rd.hardState);
     if (this.crashAfterPersist) {
       // Power loss right after the fsync: nothing sent, nothing applied, the in-memory node is gone.
@@ -103,6 +119,17 @@ export class SimNode {
       this.up = false;
       return true;
     }
+    // Asynchronous storage: the rest happens in a later round, and messages may be stepped meanwhile.
+    if (this.asyncPersist) this.pending = rd;
+    else this.finishReady(rd, send, onApply);
+    return true;
+  }
+
+  private finishReady(
+    rd: Ready,
+    send: (m: Message) => void,
+    onApply: (n: SimNode, index: number, key: string) => void,
+  ): void {
     for (const m of rd.messages) send(m);
     if (rd.snapshot) {
       this.sm = JSON.parse(Buffer.from(rd.snapshot.data).toString('latin1')) as string[];
@@ -126,7 +153,6 @@ export class SimNode {
     }
     for (const rs of rd.readStates) this.readStates.push(rs);
     this.raw.advance();
-    return true;
   }
 
   /** Records a snapshot of the state machine as of index upto (<= applied). */

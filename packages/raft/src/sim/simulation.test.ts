@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runSimulation } from './simulation.js';
 
-const SEEDS = Number(process.env.KV_SIM_SEEDS ?? 1000);
+const SEEDS = Number(process.env.KV_SIM_SEEDS ?? 2000);
 const CHUNK = 100;
 
 describe('simulation', () => {

@@ -59,12 +59,14 @@ export function runSimulation(cfg: SimConfig): SimResult {
   const preVote = chance(0.5);
   const checkQuorum = chance(0.6);
   const lease = checkQuorum && chance(0.5);
+  const asyncPersist = chance(0.5);
   // Calm, busy or stormy: the chance of a fault each tick.
   const faultRate = pick([0.05, 0.15, 0.4]);
   const features = [
     preVote && 'prevote',
     checkQuorum && 'checkquorum',
     lease && 'lease',
+    asyncPersist && 'async-persist',
     `faults=${faultRate}`,
   ]
     .filter(Boolean)
@@ -75,6 +77,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
     seed: Math.floor(rnd() * 2 ** 32),
     bootstrap: true,
     encodeMessages: true,
+    asyncPersist,
     electionTick,
     heartbeatTick: 1,
     preVote,
@@ -93,7 +96,6 @@ export function runSimulation(cfg: SimConfig): SimResult {
   let faults = 0;
   let jointConfigs = 0;
   let seq = 0;
-  let step = 0;
   const log = (s: string) => {
     if (cfg.verbose) console.log(`[t${c.ticks} r${c.now}] ${s}`);
   };
@@ -101,10 +103,10 @@ export function runSimulation(cfg: SimConfig): SimResult {
   const members = (): SimNode[] => [...c.nodes.values()].filter((n) => !removed.has(n.id));
   const upMembers = () => members().filter((n) => n.up);
 
+  const checkEachStep = () => checker.check();
   const runRounds = (k: number) => {
     for (let i = 0; i < k; i++) {
-      c.round();
-      checker.check();
+      c.round(checkEachStep);
       // A member removed by a committed conf change shuts down, and its peers stop talking to it (as
       // etcd's transport refuses removed members).
       const l = c.leader();
@@ -120,7 +122,7 @@ export function runSimulation(cfg: SimConfig): SimResult {
           }
         }
       }
-      if (++step % 8 === 0) checker.checkLogMatching();
+      checker.checkLogMatching();
     }
   };
   // The index of the change that removes a node (it may not commit; then the node stays).
@@ -144,13 +146,10 @@ export function runSimulation(cfg: SimConfig): SimResult {
       if (r < 0.3 && c.nodes.size < nodes + 3) {
         const id = BigInt(nextId++);
         c.addNode(id);
-        log(`add learner ${id}`);
-        l.raw.proposeConfChange({
-          type: ConfChangeType.ConfChangeAddLearnerNode,
-          nodeId: id,
-          context: EMPTY,
-          id: 0,
-        });
+        // etcd's `member add` adds a voter directly; `--learner` adds a learner to promote later.
+        const type = chance(0.5) ? ConfChangeType.ConfChangeAddLearnerNode : ConfChangeType.ConfChangeAddNode;
+        log(`add ${type === ConfChangeType.ConfChangeAddNode ? 'voter' : 'learner'} ${id}`);
+        l.raw.proposeConfChange({ type, nodeId: id, context: EMPTY, id: 0 });
       } else if (r < 0.55 && learners.length > 0) {
         const id = pick(learners);
         log(`promote learner ${id}`);
@@ -221,9 +220,14 @@ export function runSimulation(cfg: SimConfig): SimResult {
       }
     } else if (r < 0.34) {
       const l = c.leader();
-      if (l) {
+      if (l && chance(0.5)) {
         c.crash(l.id);
         log(`crash leader ${l.id}`);
+      } else if (l) {
+        // The leader dies right after persisting its next appends: they reach no one, or only a few.
+        l.crashAfterPersist = true;
+        propose(l);
+        log(`crash leader ${l.id} in its next Ready`);
       }
     } else if (r < 0.4) {
       c.net.heal();
