@@ -98,6 +98,7 @@ export class EtcdServer implements EtcdServerApi {
   private compactor: AutoCompactor | undefined;
   private readonly watchAdapters = new Set<WatchAdapter>();
   private sizeSample = 0;
+  private removed = false;
   private sizeSampledAt = 0;
   private stopped = false;
   private closing: Promise<void> | undefined;
@@ -178,6 +179,7 @@ export class EtcdServer implements EtcdServerApi {
         },
         isRemoved: (id) => this.cluster.isRemoved(id),
         onRpc: (_from, method, body) => this.serveForwarded(method, body),
+        onRemoved: () => this.removedFromCluster(),
         clusterInfo: () => JSON.stringify(this.cluster.toJson()),
       },
     );
@@ -442,6 +444,14 @@ export class EtcdServer implements EtcdServerApi {
     this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
+  /** This member was removed: it stops, and `done` resolves (bin/etcd then exits 1, as etcd does). */
+  private removedFromCluster(): void {
+    if (this.stopped || this.removed) return;
+    this.removed = true;
+    this.log.warn('the member has been permanently removed from the cluster');
+    setTimeout(() => void this.close(), 100).unref();
+  }
+
   private onLeaderChange(lead: bigint, role: StateType): void {
     this.log.info(
       { leader: lead.toString(16), role: StateType[role], term: this.term },
@@ -523,10 +533,7 @@ export class EtcdServer implements EtcdServerApi {
       case ConfChangeType.ConfChangeRemoveNode:
         this.cluster.remove(cc.nodeId);
         this.transport.removePeer(cc.nodeId);
-        if (cc.nodeId === this.id) {
-          this.log.warn('the member has been permanently removed from the cluster');
-          setTimeout(() => void this.close(), 100).unref();
-        }
+        if (cc.nodeId === this.id) this.removedFromCluster();
         break;
       case ConfChangeType.ConfChangeUpdateNode:
         if (ctx.member) {

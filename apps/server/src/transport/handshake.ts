@@ -1,6 +1,8 @@
 // The first frame on every peer connection. Members of different clusters refuse each other here, before
 // any raft message crosses, so a misconfigured member cannot disturb a cluster it does not belong to.
 export const PROTOCOL_VERSION = 1;
+/** The refusal a removed member gets from the others: on hearing it, it stops (as etcd does). */
+export const REMOVED_REASON = 'the member has been permanently removed from the cluster';
 
 /** stream: raft messages; snapshot: one snapshot transfer; info: a joining member asks for the members. */
 export type ConnectionKind = 'stream' | 'snapshot' | 'info';
@@ -43,6 +45,6 @@ export function checkHello(h: Hello, localId: bigint, clusterId: bigint, isRemov
   }
   if (h.to !== localId)
     return `member ID mismatch: this is ${localId.toString(16)}, not ${h.to.toString(16)}`;
-  if (isRemoved(h.from)) return `member ${h.from.toString(16)} was removed from the cluster`;
+  if (isRemoved(h.from)) return `${REMOVED_REASON} (member ${h.from.toString(16)})`;
   return undefined;
 }

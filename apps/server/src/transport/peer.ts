@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { dialPeer, PeerRejectedError } from './connect.js';
 import { encodeFrame, type Frame, FrameType } from './frame.js';
-import { PROTOCOL_VERSION } from './handshake.js';
+import { PROTOCOL_VERSION, REMOVED_REASON } from './handshake.js';
 import { decodeRpcResponse, encodeRpcRequest, type RpcResult } from './rpc.js';
 
 export interface PeerOptions {
@@ -10,6 +10,8 @@ export interface PeerOptions {
   clusterId: () => bigint;
   urls: string[];
   onUnreachable: (id: bigint) => void;
+  /** A peer said this member was removed from the cluster. */
+  onRemoved?: () => void;
   log: (level: 'info' | 'warn', msg: string) => void;
 }
 
@@ -176,6 +178,7 @@ export class Peer {
           );
           this.lastError = err.message;
         }
+        if (err instanceof PeerRejectedError && err.message.includes(REMOVED_REASON)) this.opts.onRemoved?.();
         // A refusal will not fix itself quickly; do not hammer the other cluster.
         this.retryLater(err instanceof PeerRejectedError ? MAX_BACKOFF_MS : undefined);
       },

@@ -19,6 +19,8 @@ export interface TransportHandlers {
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
   isRemoved(id: bigint): boolean;
+  /** A peer refused this member because it was removed from the cluster. */
+  onRemoved?(): void;
   /** The members as JSON, for a member joining the cluster ('info' connections). */
   clusterInfo?(): string;
   /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
@@ -43,6 +45,7 @@ export class Transport {
   private readonly servers: Server[] = [];
   private readonly peers = new Map<bigint, Peer>();
   private readonly inbound = new Set<Socket>();
+  private readonly inboundFrom = new Map<Socket, bigint>();
   private clusterId: bigint;
   private readonly log: (level: 'info' | 'warn', msg: string) => void;
   private closed = false;
@@ -93,14 +96,17 @@ export class Transport {
         clusterId: () => this.clusterId,
         urls,
         onUnreachable: (pid) => this.handlers.onUnreachable(pid),
+        onRemoved: () => this.handlers.onRemoved?.(),
         log: this.log,
       }),
     );
   }
 
+  /** Stops talking to a member; its inbound streams are cut too, so when it redials it hears why. */
   removePeer(id: bigint): void {
     this.peers.get(id)?.close();
     this.peers.delete(id);
+    for (const [socket, from] of this.inboundFrom) if (from === id) socket.destroy();
   }
 
   hasPeer(id: bigint): boolean {
@@ -177,7 +183,10 @@ export class Transport {
     }
     this.inbound.add(socket);
     socket.setNoDelay(true);
-    socket.on('close', () => this.inbound.delete(socket));
+    socket.on('close', () => {
+      this.inbound.delete(socket);
+      this.inboundFrom.delete(socket);
+    });
     socket.on('error', () => {});
     const decoder = new FrameDecoder();
     let hello: Hello | undefined;
@@ -218,6 +227,7 @@ export class Transport {
             return;
           }
           socket.write(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.alloc(0))));
+          this.inboundFrom.set(socket, hello!.from);
           if (hello!.kind === 'snapshot') {
             snapshotDir = mkdtempSync(join(this.opts.snapshotTmpDir, 'recv-'));
             snapshot = new SnapshotReceiver(snapshotDir);
