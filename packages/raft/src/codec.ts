@@ -9,13 +9,13 @@ import {
   type ConfChangeType,
   type ConfChangeV2,
   type ConfState,
+  EMPTY,
   type Entry,
   type EntryType,
   type HardState,
   type Message,
   type MessageType,
   type Snapshot,
-  EMPTY,
 } from './types.js';
 
 export class ErrCodec extends RaftError {}
@@ -28,12 +28,16 @@ const KIND_CONFCHANGE = 0x43; // 'C'
 const KIND_CONFCHANGE_V2 = 0x32; // '2'
 const KIND_CONFSTATE = 0x63; // 'c'
 
+// Encoders write into one scratch buffer (they never run concurrently) and copy the result out once.
+let scratch = new Uint8Array(64 * 1024);
+
 class Writer {
   buf: Uint8Array;
   pos = 0;
 
   constructor(size = 64) {
-    this.buf = new Uint8Array(size);
+    if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+    this.buf = scratch;
   }
 
   private ensure(n: number): void {
@@ -43,6 +47,7 @@ class Writer {
     const b = new Uint8Array(size);
     b.set(this.buf.subarray(0, this.pos));
     this.buf = b;
+    scratch = b;
   }
 
   byte(v: number): void {
@@ -63,6 +68,10 @@ class Writer {
   big(v: bigint): void {
     if (v < 0n || v > 0xffffffffffffffffn) throw new ErrCodec(`cannot encode ${v} as a uint64`);
     this.ensure(10);
+    if (v < 0x80n) {
+      this.buf[this.pos++] = Number(v);
+      return;
+    }
     while (v >= 0x80n) {
       this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
@@ -84,7 +93,12 @@ class Writer {
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array) {}
+  private buf: Uint8Array;
+  private copied = false;
+
+  constructor(input: Uint8Array) {
+    this.buf = input;
+  }
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new ErrCodec('unexpected end of input');
@@ -121,8 +135,14 @@ class Reader {
   bytes(): Uint8Array {
     const n = this.uint();
     if (this.pos + n > this.buf.length) throw new ErrCodec('unexpected end of input');
-    // Copy, so the decoded value does not pin (or alias) the caller's buffer.
-    const b = this.buf.slice(this.pos, this.pos + n);
+    if (n === 0) return EMPTY;
+    // Byte strings are views into one private copy of the input, made on the first one: one allocation
+    // per decode, and the result never aliases the caller's buffer.
+    if (!this.copied) {
+      this.buf = this.buf.slice();
+      this.copied = true;
+    }
+    const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
   }
@@ -307,7 +327,7 @@ export function decodeMessage(b: Uint8Array): Message {
     commit,
     reject: (flags & 1) !== 0,
     rejectHint,
-    context: context.length === 0 ? EMPTY : context,
+    context,
     entries,
   };
   if (flags & 2) m.snapshot = readSnapshot(r);

@@ -31,7 +31,7 @@ export {
 } from './errors.js';
 export type { BasicStatus, Config, Status } from './raft.js';
 export { seededRandom } from './random.js';
-export { RawNode, type Peer, type Ready } from './raw-node.js';
+export { type Peer, RawNode, type Ready } from './raw-node.js';
 export { ReadOnlyOption } from './read-only.js';
 export { MemoryStorage, type Storage } from './storage.js';
 export { ProgressState } from './tracker/progress.js';

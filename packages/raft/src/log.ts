@@ -151,18 +151,19 @@ export class RaftLog {
 
   /** The term of entry i; throws ErrCompacted / ErrUnavailable outside the log. */
   term(i: number): number {
-    // The valid range is [index of dummy entry, last index].
-    const dummy = this.firstIndex() - 1;
-    if (i < dummy || i > this.lastIndex()) throw new ErrUnavailable();
-    const t = this.unstable.maybeTerm(i);
-    if (t !== undefined) return t;
-    return this.storage.term(i);
+    const t = this.termOrUndefined(i);
+    if (t === undefined) throw i < this.firstIndex() - 1 ? new ErrCompacted() : new ErrUnavailable();
+    return t;
   }
 
   /** The term of entry i, or undefined when it is not in the log (compacted or beyond the end). */
   termOrUndefined(i: number): number | undefined {
+    // The valid range is [index of the dummy entry, last index]; checked first, as misses are common.
+    if (i < this.firstIndex() - 1 || i > this.lastIndex()) return undefined;
+    const t = this.unstable.maybeTerm(i);
+    if (t !== undefined) return t;
     try {
-      return this.term(i);
+      return this.storage.term(i);
     } catch (e) {
       if (e instanceof ErrCompacted || e instanceof ErrUnavailable) return undefined;
       throw e;

@@ -8,7 +8,7 @@ import { RaftLog } from './log.js';
 import { jointCommittedIndex } from './quorum/joint.js';
 import { VoteResult } from './quorum/majority.js';
 import { seededRandom } from './random.js';
-import { bytesKey, ReadOnly, ReadOnlyOption } from './read-only.js';
+import { ReadOnly, ReadOnlyOption } from './read-only.js';
 import type { Storage } from './storage.js';
 import { type Progress, ProgressState } from './tracker/progress.js';
 import { type ProgressMap, ProgressTracker, type TrackerConfig } from './tracker/tracker.js';
@@ -24,8 +24,6 @@ import {
   type HardState,
   isEmptyHardState,
   isEmptySnapshot,
-  isLocalMsg,
-  isResponseMsg,
   type Message,
   MessageType,
   message,
@@ -147,6 +145,7 @@ export class Raft {
     if (c.heartbeatTick <= 0) throw new ErrConfig('heartbeat tick must be greater than 0');
     if (c.electionTick <= c.heartbeatTick)
       throw new ErrConfig('election tick must be greater than heartbeat tick');
+    if ((c.maxInflightMsgs ?? 256) <= 0) throw new ErrConfig('max inflight messages must be greater than 0');
     const readOnlyOption = c.readOnlyOption ?? ReadOnlyOption.ReadOnlySafe;
     if (readOnlyOption === ReadOnlyOption.ReadOnlyLeaseBased && !c.checkQuorum) {
       throw new ErrConfig('CheckQuorum must be enabled when ReadOnlyOption is ReadOnlyLeaseBased');
@@ -247,7 +246,11 @@ export class Raft {
     const prevIndex = pr.next - 1;
     const prevTerm = this.raftLog.termOrUndefined(prevIndex);
     let ents: Entry[] | undefined;
-    if (prevTerm !== undefined) {
+    if (prevTerm !== undefined && pr.state === ProgressState.StateReplicate && pr.inflights.full()) {
+      // Throttled: send only an empty append, whose answer (ack or reject) frees the window even if every
+      // append in flight was lost.
+      ents = [];
+    } else if (prevTerm !== undefined) {
       try {
         ents = this.raftLog.entries(pr.next, this.maxMsgSize);
       } catch {
@@ -319,12 +322,10 @@ export class Raft {
     return this.raftLog.maybeCommit(this.trk.committed(), this.term);
   }
 
-  private appendEntry(es: Entry[]): boolean {
+  private appendEntry(proposed: Entry[]): boolean {
     const li = this.raftLog.lastIndex();
-    for (let i = 0; i < es.length; i++) {
-      es[i].term = this.term;
-      es[i].index = li + 1 + i;
-    }
+    // New objects: the proposal's entries belong to the caller (and a duplicated message reuses them).
+    const es = proposed.map((e, i) => ({ term: this.term, index: li + 1 + i, type: e.type, data: e.data }));
     if (!this.increaseUncommittedSize(es)) return false;
     const last = this.raftLog.append(es);
     // The leader counts its own log; the application persists it before sending the appends out.
@@ -474,7 +475,7 @@ export class Raft {
       voteMsg = MessageType.MsgVote;
       term = this.term;
     }
-    if (this.poll(this.id, voteRespMsgType(voteMsg), true) === VoteResult.VoteWon) {
+    if (this.poll(this.id, true) === VoteResult.VoteWon) {
       // A single-voter cluster wins at once.
       if (t === CampaignType.PreElection) this.campaign(CampaignType.Election);
       else this.becomeLeader();
@@ -495,7 +496,7 @@ export class Raft {
     }
   }
 
-  private poll(id: NodeId, _t: MessageType, granted: boolean): VoteResult {
+  private poll(id: NodeId, granted: boolean): VoteResult {
     this.trk.recordVote(id, granted);
     return this.trk.tallyVotes().result;
   }
@@ -531,6 +532,8 @@ export class Raft {
       if (this.state === StateType.StateLeader && this.leadTransferee !== None) this.abortLeaderTransfer();
     }
     if (this.state !== StateType.StateLeader) return;
+    // Retry leaving an automatic joint config if the proposal was dropped (e.g. during a transfer).
+    if (this.trk.config.autoLeave) this.afterApplied(this.raftLog.applied);
     if (this.heartbeatElapsed >= this.heartbeatTimeout) {
       this.heartbeatElapsed = 0;
       this.step(message({ type: MessageType.MsgBeat, from: this.id }));
@@ -627,8 +630,9 @@ export class Raft {
         if (this.leadTransferee !== None) {
           throw new ErrProposalDropped('raft proposal dropped: leadership transfer in progress');
         }
-        for (let i = 0; i < m.entries.length; i++) {
-          const e = m.entries[i];
+        const entries = m.entries.slice();
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i];
           if (e.type === EntryType.EntryNormal) continue;
           const cc = confChangeAsV2(decodeEntryConfChange(e));
           const alreadyPending = this.pendingConfIndex > this.raftLog.applied;
@@ -636,12 +640,12 @@ export class Raft {
           const wantsLeaveJoint = cc.changes.length === 0;
           // A refused change becomes an empty entry so that the others in the batch keep their place.
           if (alreadyPending || (alreadyJoint && !wantsLeaveJoint) || (!alreadyJoint && wantsLeaveJoint)) {
-            m.entries[i] = { term: 0, index: 0, type: EntryType.EntryNormal, data: EMPTY };
+            entries[i] = { term: 0, index: 0, type: EntryType.EntryNormal, data: EMPTY };
           } else {
             this.pendingConfIndex = this.raftLog.lastIndex() + i + 1;
           }
         }
-        if (!this.appendEntry(m.entries)) {
+        if (!this.appendEntry(entries)) {
           throw new ErrProposalDropped('raft proposal dropped: too many uncommitted entries');
         }
         this.appendPending = true;
@@ -709,9 +713,9 @@ export class Raft {
         pr.recentActive = true;
         pr.msgAppFlowPaused = false;
         if (m.index > pr.leaseAck) pr.leaseAck = m.index;
-        // A full window with no acks may mean lost appends; free a slot so a retry can go out.
-        if (pr.state === ProgressState.StateReplicate && pr.inflights.full()) pr.inflights.freeFirstOne();
-        if (pr.match < this.raftLog.lastIndex()) this.sendAppend(m.from);
+        // Probe (or nudge a throttled follower): the answer unblocks a window whose appends were lost.
+        if (pr.match < this.raftLog.lastIndex() || pr.state === ProgressState.StateProbe)
+          this.sendAppend(m.from);
         if (m.context.length === 0) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (!acks) return;
@@ -783,7 +787,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case myVoteRespType: {
-        const res = this.poll(m.from, m.type, !m.reject);
+        const res = this.poll(m.from, !m.reject);
         if (res === VoteResult.VoteWon) {
           if (this.state === StateType.StatePreCandidate) {
             this.campaign(CampaignType.Election);
@@ -1069,9 +1073,6 @@ export class Raft {
     }
     return { ...this.basicStatus(), config: this.trk.config, progress };
   }
-
-  static isLocalMsg = isLocalMsg;
-  static isResponseMsg = isResponseMsg;
 }
 
 function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResult {
@@ -1081,5 +1082,3 @@ function majorityOf(voters: Set<NodeId>, votes: Map<NodeId, boolean>): VoteResul
   if (granted >= Math.floor(voters.size / 2) + 1) return VoteResult.VoteWon;
   return VoteResult.VotePending;
 }
-
-export { bytesKey };

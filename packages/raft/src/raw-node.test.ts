@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrProposalDropped, ErrStepLocalMsg } from './errors.js';
 import { RawNode } from './raw-node.js';
-import { MemoryStorage } from './storage.js';
+import { ReadOnlyOption } from './read-only.js';
 import { Cluster } from './sim/cluster.js';
-import { emptyConfState, EntryType, MessageType, message, StateType } from './types.js';
+import { MemoryStorage } from './storage.js';
+import { EntryType, emptyConfState, MessageType, message, StateType } from './types.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -143,5 +144,89 @@ describe('a three-member cluster', () => {
     c.net.heal();
     c.tickAndStabilize(2);
     assert.equal(l.readStates.length, 1);
+  });
+});
+
+describe('RawNode details', () => {
+  it('a new leader holds ReadIndex requests until it commits an entry of its term', () => {
+    const storage = new MemoryStorage({ ...emptyConfState(), voters: [1n, 2n, 3n] });
+    const r = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage }).raft;
+    r.becomeCandidate();
+    r.becomeLeader();
+    r.takeMessages();
+    const ctx = enc('early');
+    r.step(message({ type: MessageType.MsgReadIndex, entries: [{ term: 0, index: 0, type: 0, data: ctx }] }));
+    assert.equal(r.takeMessages().length, 0); // no heartbeat round yet
+    r.step(message({ type: MessageType.MsgAppResp, from: 2n, to: 1n, term: 1, index: 1 }));
+    assert.equal(r.raftLog.committed, 1);
+    const hbs = r.takeMessages().filter((m) => m.type === MessageType.MsgHeartbeat);
+    assert.deepEqual(
+      hbs.map((m) => dec(m.context)),
+      ['early', 'early'],
+    );
+    assert.equal(r.readStates.length, 0);
+    r.step(message({ type: MessageType.MsgHeartbeatResp, from: 3n, to: 1n, term: 1, context: ctx }));
+    assert.deepEqual(
+      r.readStates.map((rs) => [rs.index, dec(rs.requestCtx)]),
+      [[1, 'early']],
+    );
+  });
+
+  it('a restarted node does not hand out entries it applied before (config.applied)', () => {
+    const storage = new MemoryStorage({ ...emptyConfState(), voters: [1n] });
+    const rn = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage });
+    rn.campaign();
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) rn.propose(enc(`x${i}`));
+      const rd = rn.ready();
+      storage.append(rd.entries);
+      if (rd.hardState) storage.setHardState(rd.hardState);
+      rn.advance();
+    }
+    const again = new RawNode({ id: 1n, electionTick: 10, heartbeatTick: 1, storage, applied: 2 });
+    const rd = again.ready();
+    assert.deepEqual(
+      rd.committedEntries.map((e) => e.index),
+      [3],
+    );
+    assert.equal(rd.entries.length, 0);
+  });
+
+  it('status reports the leader view of every follower; reportUnreachable sends a follower back to probing', () => {
+    const c = new Cluster({ n: 3, seed: 11 });
+    const l = c.electLeader();
+    const st = l.raw.status();
+    assert.equal(st.softState.raftState, StateType.StateLeader);
+    assert.deepEqual([...st.progress.keys()], [1n, 2n, 3n]);
+    const f = [...st.progress.keys()].find((id) => id !== l.id)!;
+    assert.equal(st.progress.get(f)!.state, 1);
+    l.raw.reportUnreachable(f);
+    assert.equal(l.raw.status().progress.get(f)!.state, 0);
+  });
+
+  it('proposeBatch appends many entries in one proposal', () => {
+    const c = new Cluster({ n: 3, seed: 11 });
+    const l = c.electLeader();
+    l.raw.proposeBatch([enc('a'), enc('b'), enc('c')]);
+    c.stabilize();
+    for (const n of c.nodes.values()) assert.equal(n.appliedIndex, 4);
+  });
+
+  it('a follower answers ReadIndex through a lease-holding leader', () => {
+    const c = new Cluster({
+      n: 3,
+      seed: 11,
+      checkQuorum: true,
+      readOnlyOption: ReadOnlyOption.ReadOnlyLeaseBased,
+    });
+    const l = c.electLeader();
+    c.tickAndStabilize(2);
+    const f = [...c.nodes.values()].find((n) => n !== l)!;
+    f.raw.readIndex(enc('lease'));
+    c.stabilize();
+    assert.deepEqual(
+      f.readStates.map((r) => r.index),
+      [l.raw.raft.raftLog.committed],
+    );
   });
 });

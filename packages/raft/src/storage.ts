@@ -2,9 +2,9 @@
 import { ErrCompacted, ErrSnapOutOfDate, ErrUnavailable } from './errors.js';
 import {
   type ConfState,
+  EMPTY,
   type Entry,
   EntryType,
-  EMPTY,
   emptyHardState,
   emptySnapshot,
   type HardState,

@@ -54,18 +54,27 @@ export class Network {
     return this.cut.has(`${from}>${to}`);
   }
 
-  send(m: Message, now: number): void {
+  /** Queues m for delivery; returns how it fared ('cut' and 'lost' messages are never delivered). */
+  send(m: Message, now: number): 'queued' | 'cut' | 'lost' {
     this.sent++;
-    if (this.isCut(m.from, m.to) || (this.faults.drop > 0 && this.random() < this.faults.drop)) {
+    if (this.isCut(m.from, m.to)) {
       this.dropped++;
-      return;
+      return 'cut';
+    }
+    if (this.faults.drop > 0 && this.random() < this.faults.drop) {
+      this.dropped++;
+      return 'lost';
     }
     const copies = this.faults.duplicate > 0 && this.random() < this.faults.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const delay = this.faults.maxDelay > 0 ? Math.floor(this.random() * (this.faults.maxDelay + 1)) : 0;
       this.queue.push({ at: now + delay, seq: this.seq++, m });
     }
+    return 'queued';
   }
+
+  /** Messages lost in flight because their link was cut after sending (the sender's transport knows). */
+  lostInFlight: Message[] = [];
 
   /** Removes and returns the messages due at `now`, in delivery order. */
   due(now: number): Message[] {
@@ -76,7 +85,12 @@ export class Network {
     this.queue = rest;
     ready.sort((a, b) => a.at - b.at || a.seq - b.seq);
     // A link cut after sending still loses what is in flight on it.
-    return ready.filter((f) => !this.isCut(f.m.from, f.m.to)).map((f) => f.m);
+    const out: Message[] = [];
+    for (const f of ready) {
+      if (this.isCut(f.m.from, f.m.to)) this.lostInFlight.push(f.m);
+      else out.push(f.m);
+    }
+    return out;
   }
 
   pending(): number {
@@ -84,7 +98,9 @@ export class Network {
   }
 
   /** Forgets what is in flight to or from a crashed node's old incarnation. */
-  dropFor(id: NodeId): void {
+  dropFor(id: NodeId): Message[] {
+    const lost = this.queue.filter((f) => f.m.to === id).map((f) => f.m);
     this.queue = this.queue.filter((f) => f.m.to !== id);
+    return lost;
   }
 }

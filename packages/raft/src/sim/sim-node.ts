@@ -4,7 +4,31 @@ import { decodeEntryConfChange } from '../codec.js';
 import type { Config } from '../raft.js';
 import { RawNode, type Ready } from '../raw-node.js';
 import { MemoryStorage } from '../storage.js';
-import { type ConfState, EntryType, type Message, type NodeId, type ReadState } from '../types.js';
+import {
+  type ConfState,
+  EntryType,
+  type Message,
+  type NodeId,
+  type ReadState,
+  type Snapshot,
+} from '../types.js';
+
+/**
+ * The disk of a simulated node. Like etcd's server, it hands raft a fresh snapshot of the applied state
+ * when one is needed for a follower, rather than an old one that may predate the follower's membership.
+ */
+export class SimDisk extends MemoryStorage {
+  onSnapshot?: () => void;
+
+  override snapshot(): Snapshot {
+    this.onSnapshot?.();
+    return super.snapshot();
+  }
+
+  storedSnapshot(): Snapshot {
+    return super.snapshot();
+  }
+}
 
 export type NodeOptions = Omit<Config, 'id' | 'storage' | 'applied'>;
 
@@ -15,7 +39,7 @@ export function entryKey(term: number, index: number, data: Uint8Array): string 
 
 export class SimNode {
   readonly id: NodeId;
-  readonly disk: MemoryStorage;
+  readonly disk: SimDisk;
   raw: RawNode;
   /** sm[i] is the key of the entry applied at index i+1. */
   sm: string[] = [];
@@ -25,14 +49,22 @@ export class SimNode {
   private confHistory: { index: number; cs: ConfState }[] = [];
   readStates: ReadState[] = [];
   up = true;
+  /** Crash in the middle of the next Ready, after persisting it. */
+  crashAfterPersist = false;
+  /** Finish each Ready (send, apply, advance) a round after persisting it, stepping messages meanwhile. */
+  asyncPersist = false;
+  private pending: Ready | undefined;
 
   constructor(
     id: NodeId,
-    disk: MemoryStorage,
+    disk: SimDisk,
     readonly options: NodeOptions,
   ) {
     this.id = id;
     this.disk = disk;
+    disk.onSnapshot = () => {
+      if (this.appliedIndex > this.disk.storedSnapshot().metadata.index) this.snapshotAt(this.appliedIndex);
+    };
     this.confState = disk.initialState().confState;
     this.raw = this.start();
   }
@@ -51,6 +83,7 @@ export class SimNode {
   restart(random?: () => number): void {
     if (random) (this.options as { random?: () => number }).random = random;
     this.readStates = [];
+    this.pending = undefined;
     this.raw = this.start();
     this.up = true;
   }
@@ -63,11 +96,34 @@ export class SimNode {
     send: (m: Message) => void,
     onApply: (n: SimNode, index: number, key: string) => void,
   ): boolean {
+    if (this.pending) {
+      const rd = this.pending;
+      this.pending = undefined;
+      this.finishReady(rd, send, onApply);
+      return true;
+    }
     if (!this.raw.hasReady()) return false;
     const rd: Ready = this.raw.ready();
     if (rd.snapshot) this.disk.applySnapshot(rd.snapshot);
     if (rd.entries.length > 0) this.disk.append(rd.entries);
     if (rd.hardState) this.disk.setHardState(rd.hardState);
+    if (this.crashAfterPersist) {
+      // Power loss right after the fsync: nothing sent, nothing applied, the in-memory node is gone.
+      this.crashAfterPersist = false;
+      this.up = false;
+      return true;
+    }
+    // Asynchronous storage: the rest happens in a later round, and messages may be stepped meanwhile.
+    if (this.asyncPersist) this.pending = rd;
+    else this.finishReady(rd, send, onApply);
+    return true;
+  }
+
+  private finishReady(
+    rd: Ready,
+    send: (m: Message) => void,
+    onApply: (n: SimNode, index: number, key: string) => void,
+  ): void {
     for (const m of rd.messages) send(m);
     if (rd.snapshot) {
       this.sm = JSON.parse(Buffer.from(rd.snapshot.data).toString('latin1')) as string[];
@@ -81,28 +137,33 @@ export class SimNode {
         throw new Error(`node ${this.id} applies ${e.index} after ${this.appliedIndex}`);
       const key = entryKey(e.term, e.index, e.type === EntryType.EntryNormal ? e.data : new Uint8Array(0));
       this.sm[e.index - 1] = key;
-      this.appliedIndex = e.index;
       if (e.type !== EntryType.EntryNormal) {
         this.confState = this.raw.applyConfChange(decodeEntryConfChange(e));
         this.confHistory.push({ index: e.index, cs: this.confState });
       }
+      // Only now: a snapshot taken while the change was applied must not claim this index.
+      this.appliedIndex = e.index;
       onApply(this, e.index, key);
     }
     for (const rs of rd.readStates) this.readStates.push(rs);
     this.raw.advance();
-    return true;
   }
 
-  /** Snapshots the state machine at the applied index and drops the log before it (keeping `keep` entries). */
-  compact(keep: number): boolean {
-    const upto = this.appliedIndex - keep;
-    if (upto <= this.disk.firstIndex()) return false;
+  /** Records a snapshot of the state machine as of index upto (<= applied). */
+  private snapshotAt(upto: number): void {
     const sm = this.sm.slice(0, upto);
     let cs = this.confHistory[0].cs;
     for (const h of this.confHistory) if (h.index <= upto) cs = h.cs;
     this.confHistory = this.confHistory.filter((h) => h.index >= upto);
     this.confHistory.unshift({ index: upto, cs });
     this.disk.createSnapshot(upto, cs, Buffer.from(JSON.stringify(sm), 'latin1'));
+  }
+
+  /** Snapshots the state machine and drops the log before it, keeping the last `keep` applied entries. */
+  compact(keep: number): boolean {
+    const upto = this.appliedIndex - keep;
+    if (upto <= this.disk.firstIndex()) return false;
+    if (upto > this.disk.storedSnapshot().metadata.index) this.snapshotAt(upto);
     this.disk.compact(upto);
     return true;
   }

@@ -2,7 +2,7 @@
 import { type JointConfig, jointCommittedIndex, jointIds, jointVoteResult } from '../quorum/joint.js';
 import { VoteResult } from '../quorum/majority.js';
 import type { ConfState, NodeId } from '../types.js';
-import { Progress } from './progress.js';
+import type { Progress } from './progress.js';
 
 export interface TrackerConfig {
   voters: JointConfig;
@@ -77,10 +77,22 @@ export class ProgressTracker {
     return jointCommittedIndex(this.config.voters, (id) => this.progress.get(id)?.leaseAck);
   }
 
+  private sortedFor: ProgressMap | undefined;
+  private sortedSize = 0;
+  private sorted: NodeId[] = [];
+
   /** Calls f for every member in id order, so that output is deterministic. */
   visit(f: (id: NodeId, pr: Progress) => void): void {
-    const ids = sortedIds(this.progress.keys());
-    for (const id of ids) f(id, this.progress.get(id)!);
+    // Progress maps are replaced, not edited, on conf changes; the size check guards direct edits.
+    if (this.sortedFor !== this.progress || this.sortedSize !== this.progress.size) {
+      this.sorted = sortedIds(this.progress.keys());
+      this.sortedFor = this.progress;
+      this.sortedSize = this.progress.size;
+    }
+    for (const id of this.sorted) {
+      const pr = this.progress.get(id);
+      if (pr) f(id, pr);
+    }
   }
 
   /** Has a quorum been heard from since the last check (the leader counts itself)? */
