@@ -3,13 +3,14 @@
 // empty when the key is currently deleted.
 import type { Revision } from './revision';
 
+const EMPTY_REVS: number[] = [];
+
 export class Generation {
   /** Version of the key at the newest revision of this generation. */
   ver = 0;
   createdMain = 0;
-  createdSub = 0;
   /** Revisions, oldest first, flattened as [main, sub, main, sub, ...] to save objects. */
-  revs: number[] = [];
+  revs: number[] = EMPTY_REVS;
 
   get length(): number {
     return this.revs.length >> 1;
@@ -27,6 +28,21 @@ export class Generation {
     return this.revs[i * 2 + 1];
   }
 
+  /**
+   * Appends a revision. Short histories get exact-size arrays: V8 grows a pushed array to 17+
+   * slots, which at a million keys with one or two revisions each is most of the index's memory.
+   */
+  append(main: number, sub: number): void {
+    const r = this.revs;
+    if (r.length < 16) {
+      const next = new Array<number>(r.length + 2);
+      for (let i = 0; i < r.length; i++) next[i] = r[i];
+      next[r.length] = main;
+      next[r.length + 1] = sub;
+      this.revs = next;
+    } else r.push(main, sub);
+  }
+
   /** Index of the newest revision whose main is <= rev, or -1. */
   newestAtOrBefore(rev: number): number {
     for (let i = this.length - 1; i >= 0; i--) if (this.revs[i * 2] <= rev) return i;
@@ -38,13 +54,10 @@ export interface KeyAt {
   modMain: number;
   modSub: number;
   createMain: number;
-  createSub: number;
   version: number;
 }
 
 export class KeyIndex {
-  modMain = 0;
-  modSub = 0;
   generations: Generation[] = [new Generation()];
 
   constructor(readonly key: string) {}
@@ -53,12 +66,19 @@ export class KeyIndex {
     const g = this.generations[this.generations.length - 1];
     if (g.isEmpty()) {
       g.createdMain = main;
-      g.createdSub = sub;
     }
-    g.revs.push(main, sub);
+    g.append(main, sub);
     g.ver++;
-    this.modMain = main;
-    this.modSub = sub;
+  }
+
+  /** Replays a stored put on open: creation and version come from the record itself. */
+  restore(main: number, sub: number, createMain: number, version: number): void {
+    const g = this.generations[this.generations.length - 1];
+    if (g.isEmpty()) {
+      g.createdMain = createMain;
+    }
+    g.append(main, sub);
+    g.ver = version;
   }
 
   /** Records a delete: the revision ends the live generation. False if the key is not live. */
@@ -100,7 +120,6 @@ export class KeyIndex {
       modMain: g.main(n),
       modSub: g.sub(n),
       createMain: g.createdMain,
-      createSub: g.createdSub,
       version: g.ver - (g.length - 1 - n),
     };
   }

@@ -47,6 +47,11 @@ export function recordKeyString(b: Buffer): string {
   return b.toString('latin1', HEADER, HEADER + len);
 }
 
+/** Creation revision and version stored in a record (restore needs them: compaction may have removed the creating row). */
+export function recordCreateAndVersion(b: Buffer): { create: number; version: number } {
+  return { create: b.readDoubleBE(1), version: b.readDoubleBE(17) };
+}
+
 export function decodeKeyValue(b: Buffer): KeyValue {
   const len = b.readUInt32BE(33);
   return {

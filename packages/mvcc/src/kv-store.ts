@@ -15,6 +15,7 @@ import {
   encodeKeyValue,
   isTombstoneRecord,
   type KeyValue,
+  recordCreateAndVersion,
   recordKeyString,
 } from './key-value';
 import { TxnRead, TxnWrite } from './kv-txn';
@@ -29,7 +30,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './request';
-import { decodeRevision, encodeRevision } from './revision';
+import { encodeRevision, readU64 } from './revision';
 import { type IndexHit, TreeIndex } from './tree-index';
 
 export interface KVStoreOptions {
@@ -88,14 +89,19 @@ export class KVStore {
     const scheduled = readNumber(this.meta.get(META_SCHEDULED_COMPACT));
     const finished = readNumber(this.meta.get(META_FINISHED_COMPACT));
     let last = 0;
-    for (const [k, v] of this.keys.iterate()) {
-      const { main, sub } = decodeRevision(k);
+    const index = this.index;
+    this.keys.scan((row, off, v) => {
+      const main = readU64(row, off);
+      const sub = readU64(row, off + 8);
       const key = recordKeyString(v);
       // a tombstone whose key has no live history left is a leftover of an interrupted compaction
-      if (isTombstoneRecord(v)) this.index.tombstone(key, main, sub);
-      else this.index.put(key, main, sub);
+      if (isTombstoneRecord(v)) index.tombstone(key, main, sub);
+      else {
+        const { create, version } = recordCreateAndVersion(v);
+        index.restore(key, main, sub, create, version);
+      }
       last = main;
-    }
+    });
     this.currentRev = Math.max(last, scheduled, 1);
     if (scheduled > 0) {
       this.compactRev = scheduled;
@@ -206,9 +212,12 @@ export class KVStore {
     this.index.compact(rev);
     // cached rows of removed revisions can no longer be asked for; they age out of the cache
     this.queuedCompactions.push(rev);
-    return new Promise((resolve, reject) => {
+    const p = new Promise<void>((resolve, reject) => {
       this.compactionWaiters.push({ rev, resolve, reject });
     });
+    // callers may fire and forget; a failure must not become an unhandled rejection
+    p.catch(() => undefined);
+    return p;
   }
 
   private compactionWaiters: { rev: number; resolve: () => void; reject: (e: unknown) => void }[] = [];

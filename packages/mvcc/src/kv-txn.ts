@@ -63,8 +63,15 @@ export class TxnRead {
     if (rev <= 0) rev = curRev;
     const compacted = this.store.compactRevision;
     if (rev < compacted) throw new ErrCompacted(compacted);
-    const limit = options.countOnly ? 1 : (options.limit ?? 0);
-    const { hits, total } = this.store.index.range(keyString(key), rangeEndString(end), rev, limit);
+    // count_only collects no hits: limit -1 stops collecting at once, the count still runs
+    const limit = options.countOnly ? -1 : (options.limit ?? 0);
+    const { hits, total } = this.store.index.range(
+      keyString(key),
+      rangeEndString(end),
+      rev,
+      limit,
+      rev === curRev,
+    );
     if (options.countOnly) return { kvs: [], count: total, rev: curRev };
     return { kvs: this.store.readValues(hits), count: total, rev: curRev };
   }
@@ -111,7 +118,7 @@ export class TxnWrite extends TxnRead {
     this.checkOpen();
     const main = this.beginRev + 1;
     const readRev = this.changes.length > 0 ? main : this.beginRev;
-    const { hits } = this.store.index.range(keyString(key), rangeEndString(end), readRev, 0);
+    const { hits } = this.store.index.range(keyString(key), rangeEndString(end), readRev, 0, true);
     for (const hit of hits) this.deleteHit(hit, main);
     return { deleted: hits.length, rev: this.changes.length > 0 ? main : this.beginRev };
   }

@@ -42,7 +42,7 @@ function writeU64(b: Buffer, off: number, v: number): void {
   b.writeUInt32BE(v >>> 0, off + 4);
 }
 
-function readU64(b: Uint8Array, off: number): number {
+export function readU64(b: Uint8Array, off: number): number {
   const hi = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
   const lo = ((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) >>> 0;
   return hi * 0x100000000 + lo;

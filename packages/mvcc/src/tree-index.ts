@@ -17,6 +17,8 @@ export interface IndexHit extends KeyAt {
 export class TreeIndex {
   private leaves: KeyIndex[][] = [[]];
   private firsts: string[] = [''];
+  /** Per leaf: keys whose newest generation is live, so counting at the head revision skips whole leaves. */
+  private live: number[] = [0];
   private count = 0;
 
   get size(): number {
@@ -54,33 +56,75 @@ export class TreeIndex {
     return i < leaf.length && leaf[i].key === key ? leaf[i] : undefined;
   }
 
-  private findOrCreate(key: string): KeyIndex {
+  /** Position of `key`: its leaf, its slot, and the KeyIndex there if the key is present. */
+  private locate(key: string): { li: number; i: number; ki: KeyIndex | undefined } {
     const li = this.leafFor(key);
     const leaf = this.leaves[li];
     const i = TreeIndex.lowerBound(leaf, key);
-    if (i < leaf.length && leaf[i].key === key) return leaf[i];
+    return { li, i, ki: i < leaf.length && leaf[i].key === key ? leaf[i] : undefined };
+  }
+
+  private insertAt(li: number, i: number, key: string): KeyIndex {
+    const leaf = this.leaves[li];
     const ki = new KeyIndex(key);
     leaf.splice(i, 0, ki);
     this.count++;
     if (i === 0 && li > 0) this.firsts[li] = key;
-    if (leaf.length > LEAF_MAX) {
-      const right = leaf.splice(LEAF_MAX >> 1);
-      this.leaves.splice(li + 1, 0, right);
-      this.firsts.splice(li + 1, 0, right[0].key);
-    }
     return ki;
   }
 
+  private splitIfFull(li: number): void {
+    const leaf = this.leaves[li];
+    if (leaf.length <= LEAF_MAX) return;
+    const right = leaf.splice(LEAF_MAX >> 1);
+    this.leaves.splice(li + 1, 0, right);
+    this.firsts.splice(li + 1, 0, right[0].key);
+    this.live.splice(li + 1, 0, countLive(right));
+    this.live[li] = countLive(leaf);
+  }
+
   put(key: string, main: number, sub: number): KeyIndex {
-    const ki = this.findOrCreate(key);
+    const { li, i, ki: found } = this.locate(key);
+    const ki = found ?? this.insertAt(li, i, key);
+    if (!ki.isLive()) this.live[li]++;
     ki.put(main, sub);
+    this.splitIfFull(li);
     return ki;
+  }
+
+  restore(key: string, main: number, sub: number, createMain: number, version: number): void {
+    const { li, i, ki: found } = this.locate(key);
+    const ki = found ?? this.insertAt(li, i, key);
+    if (!ki.isLive()) this.live[li]++;
+    ki.restore(main, sub, createMain, version);
+    this.splitIfFull(li);
   }
 
   /** False when the key is not live (nothing to delete). */
   tombstone(key: string, main: number, sub: number): boolean {
-    const ki = this.find(key);
-    return ki !== undefined && ki.tombstone(main, sub);
+    const { li, ki } = this.locate(key);
+    if (ki === undefined || !ki.tombstone(main, sub)) return false;
+    this.live[li]--;
+    return true;
+  }
+
+  /** Live keys from leaf `li`, slot `i` up to `end` (exclusive), using whole-leaf counts where possible. */
+  private countLiveFrom(li: number, i: number, end: string): number {
+    let n = 0;
+    for (; li < this.leaves.length; li++, i = 0) {
+      const leaf = this.leaves[li];
+      if (leaf.length === 0) continue;
+      if (i === 0 && leaf[leaf.length - 1].key < end) {
+        n += this.live[li];
+        continue;
+      }
+      for (; i < leaf.length; i++) {
+        const ki = leaf[i];
+        if (ki.key >= end) return n;
+        if (ki.isLive()) n++;
+      }
+    }
+    return n;
   }
 
   get(key: string, rev: number): IndexHit | undefined {
@@ -114,25 +158,45 @@ export class TreeIndex {
     }
   }
 
-  /** Keys visible at `rev` in range, in key order, at most `limit` (0 = all), plus the total count. */
+  /**
+   * Keys visible at `rev` in range, in key order, at most `limit` (0 = all), plus the total count
+   * before the limit. `head`: rev is the newest revision in the index, so a key is visible iff it
+   * is live, and the count past the limit comes from per-leaf counts instead of a walk.
+   */
   range(
     key: string,
     end: string | undefined,
     rev: number,
     limit: number,
+    head = false,
   ): { hits: IndexHit[]; total: number } {
     const hits: IndexHit[] = [];
+    if (end === undefined) {
+      const hit = this.get(key, rev);
+      if (hit !== undefined && limit >= 0) hits.push(hit);
+      return { hits, total: hit === undefined ? 0 : 1 };
+    }
+    if (end <= key) return { hits, total: 0 };
+    let li = this.leafFor(key);
+    let i = TreeIndex.lowerBound(this.leaves[li], key);
     let total = 0;
-    this.visit(key, end, (ki) => {
-      const at = ki.get(rev) as IndexHit | undefined;
-      if (at === undefined) return true;
-      total++;
-      if (limit <= 0 || hits.length < limit) {
+    for (; li < this.leaves.length; li++, i = 0) {
+      const leaf = this.leaves[li];
+      for (; i < leaf.length; i++) {
+        const ki = leaf[i];
+        if (ki.key >= end) return { hits, total };
+        if (limit !== 0 && hits.length >= limit) {
+          if (head) return { hits, total: total + this.countLiveFrom(li, i, end) };
+          if (ki.get(rev) !== undefined) total++;
+          continue;
+        }
+        const at = (head && !ki.isLive() ? undefined : ki.get(rev)) as IndexHit | undefined;
+        if (at === undefined) continue;
+        total++;
         at.ki = ki;
         hits.push(at);
       }
-      return true;
-    });
+    }
     return { hits, total };
   }
 
@@ -151,6 +215,7 @@ export class TreeIndex {
     if (leaves.length === 0) leaves.push([]);
     this.leaves = leaves;
     this.firsts = leaves.map((l, i) => (i === 0 ? '' : l[0].key));
+    this.live = leaves.map(countLive);
     this.count = leaves.reduce((n, l) => n + l.length, 0);
     return keep;
   }
@@ -168,4 +233,10 @@ export class TreeIndex {
       }
     return keep;
   }
+}
+
+function countLive(leaf: KeyIndex[]): number {
+  let n = 0;
+  for (const ki of leaf) if (ki.isLive()) n++;
+  return n;
 }

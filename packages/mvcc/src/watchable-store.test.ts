@@ -103,4 +103,94 @@ describe('WatchableStore', () => {
     assert.deepEqual([r3.watchId, r3.events.length, r3.events[0].type], [noPut, 1, 'DELETE']);
     await s.close();
   });
+
+  test('a start revision below the compaction is reported with the compact revision and canceled', async () => {
+    const s = await fresh();
+    for (let i = 0; i < 10; i++) s.put({ key: b('k'), value: b(`${i}`) }); // 2..11
+    s.commit(1);
+    const done = s.compact(8);
+    s.commit(2);
+    await done;
+    const ws = s.newWatchStream();
+    const id = ws.watch({ key: b('k'), startRevision: 5 });
+    const r = await nextWithin(ws);
+    assert.deepEqual([r.watchId, r.compactRevision, r.canceled, r.events.length], [id, 8, true, 0]);
+    // a start at compact revision + 1 works
+    ws.watch({ key: b('k'), startRevision: 9 });
+    assert.deepEqual(await events(ws, 3), ['PUT k@9=7', 'PUT k@10=8', 'PUT k@11=9']);
+    await s.close();
+  });
+
+  test('future start revision, chosen ids, cancel and progress', async () => {
+    const s = await fresh();
+    const ws = s.newWatchStream();
+    const id = ws.watch({ key: b('k'), startRevision: 4, watchId: 7 });
+    assert.equal(id, 7);
+    assert.throws(() => ws.watch({ key: b('x'), watchId: 7 }), /duplicate watch ID/);
+    assert.equal(ws.watch({ key: b('x') }), 0);
+    s.put({ key: b('k'), value: b('2') }); // 2: before the start revision
+    s.put({ key: b('k'), value: b('3') }); // 3
+    s.put({ key: b('k'), value: b('4') }); // 4
+    assert.deepEqual(await events(ws, 1), ['PUT k@4=4']);
+    assert.equal(ws.requestProgress(7), true);
+    const p = await nextWithin(ws);
+    assert.deepEqual([p.watchId, p.events.length, p.revision], [7, 0, 4]);
+    assert.equal(ws.cancel(7), true);
+    assert.equal(ws.cancel(7), false);
+    s.put({ key: b('k'), value: b('5') });
+    s.put({ key: b('x'), value: b('1') });
+    const r = await nextWithin(ws);
+    assert.deepEqual([r.watchId, str(r.events[0].kv.key)], [0, 'x']);
+    assert.deepEqual(s.watcherCounts(), { synced: 1, unsynced: 0, victims: 0 });
+    ws.close();
+    assert.deepEqual(s.watcherCounts(), { synced: 0, unsynced: 0, victims: 0 });
+    assert.equal(await ws.next(), undefined);
+    await s.close();
+  });
+
+  test('a slow consumer becomes a victim without blocking writers, then catches up with no gap', async () => {
+    const s = await fresh({ streamCapacity: 2, syncRevisions: 16 });
+    const slow = s.newWatchStream();
+    const fast = s.newWatchStream();
+    slow.watch({ key: b('k'), rangeEnd: b('l') });
+    fast.watch({ key: b('k'), rangeEnd: b('l'), startRevision: 1 });
+    const fastSeen: string[] = [];
+    // 200 writes in one go: the slow stream takes nothing meanwhile
+    for (let i = 0; i < 200; i++) s.put({ key: b(`k${i % 5}`), value: b(`${i}`) });
+    assert.equal(s.rev, 201);
+    const counts = s.watcherCounts();
+    assert.equal(counts.victims >= 1, true, 'the slow watcher should be a victim');
+    assert.equal(slow.pending, 2);
+    // fast consumer drains concurrently
+    const fastDone = (async () => {
+      while (fastSeen.length < 200) {
+        const r = await nextWithin(fast);
+        for (const ev of r.events) fastSeen.push(`${ev.kv.modRevision}`);
+      }
+    })();
+    const slowSeen: number[] = [];
+    while (slowSeen.length < 200) {
+      const r = await nextWithin(slow);
+      for (const ev of r.events) slowSeen.push(ev.kv.modRevision);
+      // write more while it catches up
+      if (slowSeen.length >= 50 && s.rev === 201) s.put({ key: b('k9'), value: b('late') });
+      if (slowSeen.length >= 200) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    while (slowSeen.length < 201) {
+      const r = await nextWithin(slow);
+      for (const ev of r.events) slowSeen.push(ev.kv.modRevision);
+    }
+    assert.deepEqual(
+      slowSeen,
+      Array.from({ length: 201 }, (_, i) => i + 2),
+    );
+    await fastDone;
+    assert.deepEqual(
+      fastSeen.slice(0, 200),
+      Array.from({ length: 200 }, (_, i) => `${i + 2}`),
+    );
+    assert.deepEqual(s.watcherCounts(), { synced: 2, unsynced: 0, victims: 0 });
+    await s.close();
+  });
 });

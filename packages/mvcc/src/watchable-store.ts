@@ -122,7 +122,8 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
   /** The next response without waiting, if one is buffered. */
   tryNext(): WatchResponse | undefined {
     const r = this.queue.shift();
-    if (r !== undefined && this.queue.length === this.capacity - 1) this.store.kickVictims();
+    // there is room now: a batch parked for one of this stream's watchers can go
+    this.store.kickVictims();
     return r;
   }
 
@@ -163,7 +164,8 @@ export class WatchableStore extends KVStore {
   private victims = new Map<Watcher, { events: Event[]; rev: number }>();
   private readonly streams = new Set<WatchStream>();
   private syncScheduled = false;
-  private victimScheduled = false;
+  private victimTimer: NodeJS.Timeout | undefined;
+  private victimImmediate = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly wopts: WatchableStoreOptions;
 
@@ -256,18 +258,28 @@ export class WatchableStore extends KVStore {
 
   /** @internal a stream drained: retry its victims soon */
   kickVictims(): void {
-    if (this.victims.size > 0) this.scheduleVictims(0);
+    if (this.victims.size === 0 || this.victimImmediate) return;
+    this.victimImmediate = true;
+    setImmediate(() => {
+      this.victimImmediate = false;
+      if (!this.isClosed() && this.victims.size > 0) this.syncVictims();
+    });
   }
 
   private scheduleVictims(ms: number): void {
-    if (this.victimScheduled) return;
-    this.victimScheduled = true;
     const run = (): void => {
-      this.victimScheduled = false;
-      if (!this.isClosed()) this.syncVictims();
+      if (this.isClosed() || this.victims.size === 0) return;
+      this.syncVictims();
     };
-    if (ms === 0) setImmediate(run);
-    else setTimeout(run, ms).unref();
+    // a draining stream kicks a retry at once; besides, one timer polls (etcd retries every 10ms)
+    if (ms === 0) this.kickVictims();
+    else if (!this.victimTimer) {
+      this.victimTimer = setTimeout(() => {
+        this.victimTimer = undefined;
+        run();
+      }, ms);
+      this.victimTimer.unref();
+    }
   }
 
   private syncVictims(): void {
@@ -291,18 +303,21 @@ export class WatchableStore extends KVStore {
 
   private scheduleSync(ms: number): void {
     if (this.syncScheduled) return;
-    this.syncScheduled = true;
     const run = (): void => {
       this.syncScheduled = false;
+      if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       if (this.isClosed()) return;
       this.syncWatchers();
       if (this.unsynced.size > 0) this.scheduleSync(10);
     };
-    if (ms === 0) setImmediate(run);
-    else {
+    if (ms === 0) {
+      // an immediate pass replaces a pending timed one
+      this.syncScheduled = true;
+      setImmediate(run);
+    } else if (!this.timer) {
+      // kept referenced: unsynced watchers always make progress, so this ends
       this.timer = setTimeout(run, ms);
-      this.timer.unref();
     }
   }
 
@@ -393,6 +408,7 @@ export class WatchableStore extends KVStore {
   override async close(): Promise<void> {
     for (const s of [...this.streams]) s.close();
     if (this.timer) clearTimeout(this.timer);
+    if (this.victimTimer) clearTimeout(this.victimTimer);
     await super.close();
   }
 }
