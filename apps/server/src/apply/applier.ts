@@ -1,0 +1,173 @@
+import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
+import {
+  encodeLeaseKey,
+  encodeLeaseRecord,
+  LeaseExistsError,
+  LeaseNotFoundError,
+  type LeaseRecordChange,
+  LeaseTTLTooLargeError,
+  type Lessor,
+} from '@kv/lease';
+import {
+  ErrCompacted,
+  ErrDuplicateKey,
+  ErrFutureRev,
+  ErrKeyNotFound,
+  type Event,
+  type Namespace,
+  type WatchableStore,
+} from '@kv/mvcc';
+import { EtcdError, etcdError } from '../errors.js';
+import {
+  deleteFromPb,
+  deleteRespToPb,
+  type Header,
+  putFromPb,
+  putRespToPb,
+  rangeFromPb,
+  rangeRespToPb,
+  txnFromPb,
+  txnRespToPb,
+} from './pb-convert.js';
+
+/** What a proposal's waiter receives once its entry is applied. */
+export interface ApplyResult {
+  resp?: unknown;
+  err?: Error;
+  /** Compaction: settles when the physical removal is done (physical=true waits for it). */
+  physical?: Promise<void>;
+}
+
+export interface ApplierDeps {
+  kv: WatchableStore;
+  lessor: Lessor;
+  leaseNs: Namespace;
+  /** The response header of this member (cluster and member IDs, raft term); revision is filled in. */
+  header(): Header;
+  /** A member published its name and client URLs. */
+  onMemberAttributes(id: bigint, name: string, clientUrls: string[]): void;
+  /** Alarms raised or cleared through raft. */
+  onAlarm(req: etcdserverpb.AlarmRequest.$Properties): etcdserverpb.AlarmResponse.$Properties;
+}
+
+/** Translates store and lessor errors into the gRPC errors etcd sends. */
+export function toEtcdError(err: unknown): Error {
+  if (err instanceof EtcdError) return err;
+  if (err instanceof ErrCompacted) return etcdError('Compacted');
+  if (err instanceof ErrFutureRev) return etcdError('FutureRev');
+  if (err instanceof ErrKeyNotFound) return etcdError('KeyNotFound');
+  if (err instanceof ErrDuplicateKey) return etcdError('DuplicateKey');
+  if (err instanceof LeaseNotFoundError) return etcdError('LeaseNotFound');
+  if (err instanceof LeaseExistsError) return etcdError('LeaseExist');
+  if (err instanceof LeaseTTLTooLargeError) return etcdError('LeaseTTLTooLarge');
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/**
+ * etcd's applierV3: turns one committed InternalRaftRequest into store and lessor calls. Every change lands
+ * in the backend's pending batch; the caller commits the batch once per applied Ready, with the
+ * consistent index, so a crash replays from the last committed batch.
+ */
+export class Applier {
+  private readonly checks;
+
+  constructor(private readonly d: ApplierDeps) {
+    this.checks = {
+      checkLease: (lease: bigint) => (d.lessor.has(lease) ? undefined : etcdError('LeaseNotFound')),
+    };
+    // Keys follow their lease: every write transaction's events attach and detach keys. The store exposes
+    // this hook only to subclasses, so it is wrapped on the instance.
+    const store = d.kv as unknown as { notify(rev: number, events: Event[]): void };
+    const original = store.notify.bind(store);
+    store.notify = (rev, events) => {
+      this.trackLeases(events);
+      original(rev, events);
+    };
+  }
+
+  private trackLeases(events: Event[]): void {
+    const lessor = this.d.lessor;
+    for (const ev of events) {
+      const key = ev.kv.key;
+      const old = lessor.getLease(key);
+      if (ev.type === 'PUT' && ev.kv.lease !== 0n) {
+        if (old !== ev.kv.lease) lessor.attach(ev.kv.lease, [key]);
+      } else if (old !== 0n) {
+        lessor.detach(old, [key]);
+      }
+    }
+  }
+
+  apply(req: etcdserverpb.InternalRaftRequest): ApplyResult {
+    try {
+      return this.dispatch(req);
+    } catch (err) {
+      return { err: toEtcdError(err) };
+    }
+  }
+
+  private header(revision: number): Header {
+    return { ...this.d.header(), revision };
+  }
+
+  private dispatch(r: etcdserverpb.InternalRaftRequest): ApplyResult {
+    const kv = this.d.kv;
+    if (r.put) {
+      return { resp: putRespToPb(kv.put(putFromPb(r.put), this.checks), this.d.header()) };
+    }
+    if (r.deleteRange)
+      return { resp: deleteRespToPb(kv.deleteRange(deleteFromPb(r.deleteRange)), this.d.header()) };
+    if (r.txn) return { resp: txnRespToPb(kv.txn(txnFromPb(r.txn), this.checks), this.d.header()) };
+    if (r.range) return { resp: rangeRespToPb(kv.range(rangeFromPb(r.range)), this.d.header()) };
+    if (r.compaction) {
+      const physical = kv.compact(toNumber(r.compaction.revision));
+      physical.catch(() => {});
+      return { resp: { header: this.header(kv.rev) }, physical };
+    }
+    if (r.leaseGrant) {
+      const g = this.d.lessor.grant(toInt64(r.leaseGrant.ID), toNumber(r.leaseGrant.TTL));
+      this.writeLease(g.change);
+      return { resp: { header: this.header(kv.rev), ID: toLong(g.id), TTL: g.ttl } };
+    }
+    if (r.leaseRevoke) {
+      const { keys, change } = this.d.lessor.revoke(toInt64(r.leaseRevoke.ID));
+      if (keys.length > 0) {
+        const txn = kv.write();
+        try {
+          for (const k of keys) txn.deleteRange(k, undefined);
+        } finally {
+          txn.end();
+        }
+      }
+      this.writeLease(change);
+      return { resp: { header: this.header(kv.rev) } };
+    }
+    if (r.leaseCheckpoint) {
+      for (const c of r.leaseCheckpoint.checkpoints ?? []) {
+        const change = this.d.lessor.checkpoint(toInt64(c.ID), toNumber(c.remaining_TTL));
+        if (change) this.writeLease(change);
+      }
+      return { resp: { header: this.header(kv.rev) } };
+    }
+    if (r.alarm) return { resp: { ...this.d.onAlarm(r.alarm), header: this.header(kv.rev) } };
+    if (r.clusterMemberAttrSet) {
+      const a = r.clusterMemberAttrSet;
+      this.d.onMemberAttributes(
+        toUint64(a.member_ID),
+        a.memberAttributes?.name ?? '',
+        a.memberAttributes?.clientUrls ?? [],
+      );
+      return { resp: {} };
+    }
+    return { err: new Error('etcdserver: unsupported request in the raft log') };
+  }
+
+  private writeLease(change: LeaseRecordChange): void {
+    if ('put' in change) this.d.leaseNs.put(encodeLeaseKey(change.put.id), encodeLeaseRecord(change.put));
+    else this.d.leaseNs.del(encodeLeaseKey(change.delete));
+  }
+}
+
+export function decodeRequest(data: Uint8Array): etcdserverpb.InternalRaftRequest {
+  return etcdserverpb.InternalRaftRequest.decode(data);
+}

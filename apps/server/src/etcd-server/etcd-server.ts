@@ -1,0 +1,1146 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
+import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
+import { Backend, checkTxnIntervals, type Namespace, WatchableStore } from '@kv/mvcc';
+import {
+  type ConfChange,
+  ConfChangeType,
+  type ConfState,
+  decodeEntryConfChange,
+  decodeMessage,
+  type Entry,
+  EntryType,
+  ErrProposalDropped,
+  encodeMessage,
+  encodeSnapshot,
+  type Message,
+  MessageType,
+  RawNode,
+  type RawNode as RawNodeT,
+  type Snapshot,
+  StateType,
+} from '@kv/raft';
+import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
+import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
+import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
+import { parseInitialCluster } from '../config/initial-cluster.js';
+import { hostPortOf } from '../config/urls.js';
+import { EtcdError, etcdError } from '../errors.js';
+import { RequestIdGenerator } from '../ids/request-id.js';
+import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
+import { type Member, newMember } from '../membership/member.js';
+import { RaftNode } from '../raft-node/raft-node.js';
+import type { WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
+import { fetchClusterInfo } from '../transport/connect.js';
+import { Transport } from '../transport/transport.js';
+import { Wal } from '../wal/wal.js';
+import { Alarms } from './alarms.js';
+import { dumpBackend, loadBackendDump } from './backend-dump.js';
+import { AutoCompactor, parseRetention } from './compactor.js';
+import { createLogger, type Logger } from './logger.js';
+import { decodeChangeContext, encodeChangeContext } from './member-change.js';
+import { serverMetrics } from './metrics.js';
+import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
+import { ReadIndexBatcher } from './read-index.js';
+import { snapshotChunks } from './snapshot-stream.js';
+import { CLUSTER_VERSION, SERVER_VERSION } from './version.js';
+import { AppliedWaiters, ProposalWaiters } from './wait.js';
+import { WatchAdapter } from './watch-adapter.js';
+
+export { CLUSTER_VERSION, SERVER_VERSION };
+
+const MEMBERS_KEY = Buffer.from('cluster');
+const SNAPSHOT_SYNC_KEY = Buffer.from('snapshot_synced_index');
+const { AlarmType } = etcdserverpb;
+
+export interface EtcdServerOptions {
+  logger?: Logger;
+  /** Segment size of the WAL (tests use small ones). */
+  walSegmentBytes?: number;
+}
+
+type Pb<T> = T;
+
+/**
+ * One etcd member: raft driven by RaftNode over the WAL and the peer transport, committed entries applied to
+ * the mvcc store and the lessor, and the client operations etcd's gRPC services map to.
+ */
+export class EtcdServer implements EtcdServerApi {
+  readonly id: bigint;
+  clusterId: bigint;
+  readonly log: Logger;
+  readonly cluster: RaftCluster;
+  private readonly paths: MemberPaths;
+  private backend!: Backend;
+  kv!: WatchableStore;
+  private leaseNs!: Namespace;
+  private membersNs!: Namespace;
+  readonly lessor: Lessor;
+  private alarms!: Alarms;
+  private applier!: Applier;
+  private readonly rs: RaftStorage;
+  readonly rawNode: RawNodeT;
+  readonly raftNode: RaftNode;
+  readonly transport: Transport;
+  private readonly waiters = new ProposalWaiters();
+  private readonly appliedWaiters = new AppliedWaiters();
+  private readonly reads: ReadIndexBatcher;
+  private readonly reqIds: RequestIdGenerator;
+  private readonly leaseIds: LeaseIdGenerator;
+  private confState: ConfState;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private snapshotting = false;
+  private campaignAfterApply = false;
+  private promotedTerm = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private compactor: AutoCompactor | undefined;
+  private readonly watchAdapters = new Set<WatchAdapter>();
+  private sizeSample = 0;
+  private sizeSampledAt = 0;
+  private stopped = false;
+  private closing: Promise<void> | undefined;
+  private published = false;
+  private publishedDone = false;
+  private readonly requestTimeoutMs: number;
+  /** Ports the peer listeners bound (useful when configured with port 0). */
+  peerPorts: number[] = [];
+  /** Ports the client listeners bound. */
+  clientPorts: number[] = [];
+  /** Resolves when the member stops on its own (removed from the cluster, fatal error). */
+  readonly done: Promise<void>;
+  private markDone!: () => void;
+  readonly metrics: ReturnType<typeof serverMetrics>;
+
+  private constructor(
+    readonly cfg: EtcdConfig,
+    log: Logger,
+    rs: RaftStorage,
+    cluster: RaftCluster,
+    paths: MemberPaths,
+  ) {
+    this.log = log;
+    this.rs = rs;
+    this.cluster = cluster;
+    this.paths = paths;
+    this.id = rs.nodeId;
+    this.clusterId = rs.clusterId;
+    this.done = new Promise((r) => (this.markDone = r));
+    this.requestTimeoutMs = 5000 + 2 * cfg.electionTimeoutMs;
+    this.metrics = serverMetrics({
+      hasLeader: () => this.lead !== 0n,
+      isLeader: () => this.isLeader,
+      committed: () => this.committedIndex,
+      applied: () => this.appliedIndex,
+      pending: () => this.waiters.size,
+      dbSize: () => (this.stopped ? 0 : this.backend.approximateSize()),
+    });
+    this.reqIds = new RequestIdGenerator(this.id);
+    this.leaseIds = new LeaseIdGenerator(this.id);
+    this.lessor = new Lessor({
+      minTTL: Math.ceil((3 * cfg.electionTimeoutMs) / 2 / 1000),
+      checkpointing: cfg.enableLeaseCheckpoint,
+    });
+    this.snapshotIndex = rs.snapshot?.metadata.index ?? 0;
+    this.appliedIndex = this.snapshotIndex;
+    this.appliedWaiters.advance(this.appliedIndex);
+    this.confState = rs.storage.initialState().confState;
+    this.rawNode = new RawNode({
+      id: this.id,
+      electionTick: Math.max(2, Math.round(cfg.electionTimeoutMs / cfg.heartbeatIntervalMs)),
+      heartbeatTick: 1,
+      storage: rs.storage,
+      checkQuorum: true,
+      preVote: cfg.preVote,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 512,
+      maxUncommittedEntriesSize: 1 << 30,
+    });
+    this.transport = new Transport(
+      {
+        localId: this.id,
+        clusterId: this.clusterId,
+        listen: cfg.listenPeerUrls.map(hostPortOf),
+        snapshotTmpDir: paths.snapDir,
+        log: (level, msg) => this.log[level]({ component: 'transport' }, msg),
+      },
+      {
+        onMessage: (_from, bytes) => this.raftNode.step(decodeMessage(bytes)),
+        onSnapshot: (from, bytes, dir) => this.receiveSnapshot(from, bytes, dir),
+        onUnreachable: (id) => {
+          this.rawNode.reportUnreachable(id);
+          this.raftNode.kick();
+        },
+        onSnapshotStatus: (id, ok) => {
+          this.rawNode.reportSnapshot(id, ok);
+          this.raftNode.kick();
+        },
+        isRemoved: (id) => this.cluster.isRemoved(id),
+        onRpc: (_from, method, body) => this.serveForwarded(method, body),
+        clusterInfo: () => JSON.stringify(this.cluster.toJson()),
+      },
+    );
+    this.raftNode = new RaftNode(
+      this.rawNode,
+      rs.storage,
+      rs.wal,
+      {
+        send: (m) => this.send(m),
+        onSoftState: (ss) => this.onLeaderChange(ss.lead, ss.raftState),
+        onReadStates: (states) => this.reads.onReadStates(states),
+        saveSnapshot: async (snap) => {
+          rs.snapshotter.save(snap.metadata.term, snap.metadata.index, encodeSnapshot(snap));
+        },
+        apply: (snap, entries) => this.applyAll(snap, entries),
+        onFatal: (err) => {
+          this.log.fatal({ err }, 'raft loop failed; stopping the member');
+          void this.close();
+        },
+      },
+      cfg.heartbeatIntervalMs,
+    );
+    this.reads = new ReadIndexBatcher(
+      (ctx) => {
+        this.rawNode.readIndex(ctx);
+        this.raftNode.kick();
+      },
+      this.appliedWaiters,
+      Math.max(500, cfg.electionTimeoutMs),
+      Math.max(1, Math.ceil(this.requestTimeoutMs / Math.max(500, cfg.electionTimeoutMs))),
+      () => (this.lead === 0n ? etcdError('NoLeader') : etcdError('Timeout')),
+    );
+  }
+
+  /** Opens or creates the member's data and starts raft, the transport and the leader duties. */
+  static async start(cfg: EtcdConfig, opts: EtcdServerOptions = {}): Promise<EtcdServer> {
+    const log = opts.logger ?? createLogger(cfg.logLevel, cfg.name);
+    const paths = memberPaths(cfg.dataDir, cfg.walDir);
+    mkdirSync(paths.memberDir, { recursive: true });
+    mkdirSync(paths.snapDir, { recursive: true });
+    const initial = RaftCluster.fromInitial(
+      parseInitialCluster(cfg.initialCluster),
+      cfg.initialClusterToken,
+      cfg.name,
+    );
+    const backend = await Backend.open(paths.dbDir);
+    let joining: RaftCluster | undefined;
+    const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
+    let rs: RaftStorage;
+    try {
+      const walExists = Wal.exists(paths.walDir);
+      if (!walExists && initial.localId === 0n) {
+        throw new ConfigError(
+          `couldn't find local name "${cfg.name}" in the initial cluster configuration`,
+          1,
+        );
+      }
+      let ids = { nodeId: initial.localId, clusterId: initial.clusterId };
+      if (!walExists && cfg.initialClusterState === 'existing') {
+        joining = await fetchExistingCluster(cfg, initial);
+        ids = { nodeId: joining.localId, clusterId: joining.clusterId };
+        log.info(
+          { member: ids.nodeId.toString(16), cluster: ids.clusterId.toString(16) },
+          'joining an existing cluster',
+        );
+      }
+      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec) =>
+        metricsRef.current?.walFsync.observe(sec),
+      );
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    const membersNs = backend.namespace('members');
+    const saved = membersNs.get(MEMBERS_KEY);
+    const cluster = new RaftCluster(rs.clusterId, rs.nodeId);
+    if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
+    else if (joining) cluster.restore(joining.toJson());
+    else for (const m of initial.members.values()) cluster.members.set(m.id, m);
+    const s = new EtcdServer(cfg, log, rs, cluster, paths);
+    metricsRef.current = s.metrics;
+    await s.openStore(backend);
+    if (rs.truncatedBytes > 0) log.warn({ bytes: rs.truncatedBytes }, 'cut a torn record off the WAL tail');
+    if (rs.fresh && cfg.initialClusterState === 'new') {
+      s.rawNode.bootstrap(
+        initial.sortedMembers().map((m) => ({ id: m.id, context: encodeChangeContext(m, undefined) })),
+      );
+    }
+    s.peerPorts = await s.transport.start();
+    for (const m of cluster.members.values()) s.transport.addPeer(m.id, m.peerUrls);
+    log.info(
+      { member: s.id.toString(16), cluster: s.clusterId.toString(16), fresh: rs.fresh },
+      `starting member ${s.id.toString(16)} in cluster ${s.clusterId.toString(16)}`,
+    );
+    s.raftNode.start();
+    s.startElectionQuickly();
+    s.startDuties();
+    return s;
+  }
+
+  private async openStore(backend: Backend): Promise<void> {
+    this.backend = backend;
+    this.kv = await WatchableStore.open(backend, { compactionBatch: this.cfg.compactionBatchLimit });
+    this.leaseNs = backend.namespace('lease');
+    this.membersNs = backend.namespace('members');
+    this.alarms = new Alarms(backend.namespace('alarm'));
+    const records = [...this.leaseNs.iterate()].map(([, v]) => decodeLeaseRecord(v));
+    const all = this.kv.range({ key: Buffer.from([0]), rangeEnd: Buffer.from([0]) }).kvs;
+    this.lessor.recover(records, all);
+    this.applier = new Applier({
+      kv: this.kv,
+      lessor: this.lessor,
+      leaseNs: this.leaseNs,
+      header: () => this.header(),
+      onMemberAttributes: (id, name, clientUrls) => {
+        this.cluster.updateAttributes(id, name, clientUrls);
+        this.saveMembers();
+      },
+      onAlarm: (req) => this.alarms.apply(req),
+    });
+  }
+
+  // A lone voter need not wait an election timeout; in a cluster, etcd advances the ticks so the first
+  // election starts after about one election timeout instead of up to two.
+  private startElectionQuickly(): void {
+    const voters = this.confState.voters.length || this.cluster.voterCount();
+    if (voters === 1 && (this.confState.voters.length === 0 || this.confState.voters[0] === this.id)) {
+      // Raft refuses to campaign while committed membership changes are unapplied (the bootstrap
+      // entries): try now, and again right after the first apply.
+      this.campaignAfterApply = true;
+      this.rawNode.campaign();
+      this.raftNode.kick();
+    } else if (this.cfg.initialElectionTickAdvance) {
+      const ticks = Math.max(0, Math.round(this.cfg.electionTimeoutMs / this.cfg.heartbeatIntervalMs) - 1);
+      for (let i = 0; i < ticks; i++) this.rawNode.tick();
+    }
+  }
+
+  get lead(): bigint {
+    return this.raftNode.lead;
+  }
+
+  get isLeader(): boolean {
+    return this.raftNode.isLeader;
+  }
+
+  get term(): number {
+    return this.rawNode.raft.term;
+  }
+
+  get committedIndex(): number {
+    return this.rawNode.raft.raftLog.committed;
+  }
+
+  get appliedRaftIndex(): number {
+    return this.appliedIndex;
+  }
+
+  header(revision?: number): Header {
+    return {
+      clusterId: toLong(this.clusterId, true),
+      memberId: toLong(this.id, true),
+      revision: revision ?? this.kv.rev,
+      raftTerm: this.term,
+    };
+  }
+
+  leader(): bigint {
+    return this.lead;
+  }
+
+  // ---------------------------------------------------------------- raft plumbing
+
+  private send(m: Message): void {
+    if (m.type === MessageType.MsgSnap) {
+      this.sendSnapshot(m);
+      return;
+    }
+    this.transport.send(m.to, encodeMessage(m));
+  }
+
+  private sendSnapshot(m: Message): void {
+    const peer = this.cluster.member(m.to);
+    if (!peer) {
+      this.rawNode.reportSnapshot(m.to, false);
+      return;
+    }
+    const path = join(this.paths.snapDir, `send-${m.to.toString(16)}-${Date.now()}.dump`);
+    try {
+      const rows = dumpBackend(this.backend, path);
+      this.log.info({ to: m.to.toString(16), index: m.snapshot?.metadata.index, rows }, 'sending snapshot');
+    } catch (err) {
+      this.log.warn({ err }, 'could not copy the backend for a snapshot');
+      rmSync(path, { force: true });
+      this.rawNode.reportSnapshot(m.to, false);
+      return;
+    }
+    this.transport.sendSnapshot(m.to, encodeMessage(m), [{ name: 'db.dump', path }], peer.peerUrls);
+    // The file is read while streaming; drop it a while later whatever happens.
+    const t = setTimeout(() => rmSync(path, { force: true }), 10 * 60 * 1000);
+    t.unref();
+  }
+
+  /** A snapshot arrived: keep its backend copy until raft hands the snapshot back in a Ready. */
+  private async receiveSnapshot(_from: bigint, bytes: Buffer, dir: string): Promise<void> {
+    const m = decodeMessage(bytes);
+    const index = m.snapshot?.metadata.index ?? 0;
+    renameSync(
+      join(dir, 'db.dump'),
+      join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`),
+    );
+    rmSync(dir, { recursive: true, force: true });
+    this.log.info({ index }, 'received a snapshot from the leader');
+    this.raftNode.step(m);
+  }
+
+  private async installSnapshot(snap: Snapshot): Promise<void> {
+    const index = snap.metadata.index;
+    const dump = join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`);
+    this.log.info({ index }, 'installing snapshot');
+    await this.kv.close();
+    rmSync(this.paths.dbDir, { recursive: true, force: true });
+    const backend = await Backend.open(this.paths.dbDir);
+    loadBackendDump(backend, dump);
+    rmSync(dump, { force: true });
+    await this.openStore(backend);
+    for (const a of this.watchAdapters) a.rebind(this.kv.newWatchStream());
+    const saved = this.membersNs.get(MEMBERS_KEY);
+    if (saved) this.cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
+    for (const m of this.cluster.members.values()) this.transport.addPeer(m.id, m.peerUrls);
+    this.confState = snap.metadata.confState;
+    this.snapshotIndex = index;
+    this.appliedIndex = index;
+    this.appliedWaiters.advance(index);
+  }
+
+  private onLeaderChange(lead: bigint, role: StateType): void {
+    this.log.info(
+      { leader: lead.toString(16), role: StateType[role], term: this.term },
+      'raft leader changed',
+    );
+    this.metrics.leaderChanges.inc();
+    if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
+    if (lead !== 0n) setImmediate(() => this.publish());
+  }
+
+  private async applyAll(snap: Snapshot | undefined, entries: Entry[]): Promise<void> {
+    if (snap) await this.installSnapshot(snap);
+    const results: [bigint, ApplyResult][] = [];
+    const ci = this.kv.consistentIndex;
+    let membersChanged = false;
+    for (const e of entries) {
+      if (e.index <= this.appliedIndex) continue;
+      if (e.type === EntryType.EntryNormal) {
+        if (e.data.length === 0) {
+          // The leader's first entry of its term: everything before it is applied, leases may expire now.
+          if (this.isLeader && e.term === this.term && this.promotedTerm !== e.term) {
+            this.promotedTerm = e.term;
+            this.lessor.promote(this.cfg.electionTimeoutMs);
+          }
+        } else if (e.index > ci) {
+          const req = etcdserverpb.InternalRaftRequest.decode(e.data);
+          results.push([toUint64(req.header?.ID), this.applier.apply(req)]);
+        }
+      } else {
+        const cc = decodeEntryConfChange(e);
+        this.confState = this.rawNode.applyConfChange(cc);
+        if ('changes' in cc) continue;
+        const r = this.applyMemberChange(cc, e.index > ci);
+        membersChanged ||= r.changed;
+        if (r.reqId !== undefined) results.push([r.reqId, { resp: { header: this.header() } }]);
+      }
+      this.appliedIndex = e.index;
+    }
+    if (membersChanged) this.saveMembers();
+    const t0 = performance.now();
+    this.kv.commit(Math.max(ci, this.appliedIndex));
+    this.metrics.backendCommit.observe((performance.now() - t0) / 1000);
+    this.appliedWaiters.advance(this.appliedIndex);
+    for (const [id, r] of results) this.waiters.trigger(id, r);
+    if (this.campaignAfterApply) {
+      this.campaignAfterApply = false;
+      // After advance(), once raft counts the entries as applied.
+      setImmediate(() => {
+        if (this.lead === 0n && !this.stopped) {
+          this.rawNode.campaign();
+          this.raftNode.kick();
+        }
+      });
+    }
+    if (this.appliedIndex - this.snapshotIndex > this.cfg.snapshotCount) await this.saveSnapshot();
+  }
+
+  private saveMembers(): void {
+    this.membersNs.put(MEMBERS_KEY, Buffer.from(JSON.stringify(this.cluster.toJson()), 'utf8'));
+  }
+
+  private applyMemberChange(cc: ConfChange, record: boolean): { changed: boolean; reqId?: bigint } {
+    const ctx = decodeChangeContext(cc.context);
+    if (!record) return { changed: false, reqId: ctx.reqId };
+    switch (cc.type) {
+      case ConfChangeType.ConfChangeAddNode:
+      case ConfChangeType.ConfChangeAddLearnerNode: {
+        const existing = this.cluster.member(cc.nodeId);
+        if (existing?.isLearner && cc.type === ConfChangeType.ConfChangeAddNode) {
+          this.cluster.promote(cc.nodeId);
+        } else if (ctx.member) {
+          const m: Member = { ...ctx.member, isLearner: cc.type === ConfChangeType.ConfChangeAddLearnerNode };
+          if (existing) m.name ||= existing.name;
+          this.cluster.add(m);
+          if (m.id !== this.id) this.transport.addPeer(m.id, m.peerUrls);
+        }
+        break;
+      }
+      case ConfChangeType.ConfChangeRemoveNode:
+        this.cluster.remove(cc.nodeId);
+        this.transport.removePeer(cc.nodeId);
+        if (cc.nodeId === this.id) {
+          this.log.warn('the member has been permanently removed from the cluster');
+          setTimeout(() => void this.close(), 100).unref();
+        }
+        break;
+      case ConfChangeType.ConfChangeUpdateNode:
+        if (ctx.member) {
+          this.cluster.updatePeerUrls(cc.nodeId, ctx.member.peerUrls);
+          if (cc.nodeId !== this.id) this.transport.addPeer(cc.nodeId, ctx.member.peerUrls);
+        }
+        break;
+    }
+    return { changed: true, reqId: ctx.reqId };
+  }
+
+  /** Raft snapshot at the applied index; the WAL and the in-memory log before it are released. */
+  private async saveSnapshot(): Promise<void> {
+    if (this.snapshotting) return;
+    this.snapshotting = true;
+    try {
+      const index = this.appliedIndex;
+      // The backend must hold everything up to `index` durably before the WAL lets go of it.
+      this.kv.meta.writeNow({ put: [[SNAPSHOT_SYNC_KEY, Buffer.from(String(index))]] }, true);
+      const snap = this.rs.storage.createSnapshot(
+        index,
+        this.confState,
+        Buffer.from(JSON.stringify(this.cluster.toJson()), 'utf8'),
+      );
+      this.rs.snapshotter.save(snap.metadata.term, index, encodeSnapshot(snap));
+      await this.rs.wal.saveSnapshot({ index, term: snap.metadata.term });
+      const catchUp = this.cfg.snapshotCatchUpEntries;
+      if (index > catchUp) this.rs.storage.compact(index - catchUp);
+      await this.rs.wal.releaseTo(index);
+      this.snapshotIndex = index;
+      this.log.info({ index, term: snap.metadata.term }, 'saved snapshot');
+    } finally {
+      this.snapshotting = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- leader duties
+
+  private startDuties(): void {
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(() => {
+        if (!this.stopped) fn();
+      }, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(500, () => this.leaseDuties());
+    const retention = parseRetention(this.cfg.autoCompactionMode, this.cfg.autoCompactionRetention);
+    if (retention > 0) {
+      this.compactor = new AutoCompactor(this.cfg.autoCompactionMode, retention, {
+        rev: () => this.kv.rev,
+        isLeader: () => this.isLeader,
+        compact: async (rev) => {
+          await this.compact({ revision: rev });
+        },
+        log: (msg, rev) => this.log.info({ revision: rev, mode: this.cfg.autoCompactionMode }, msg),
+      });
+      this.compactor.start();
+    }
+    every(Math.max(200, this.cfg.electionTimeoutMs / 2), () => this.publish());
+  }
+
+  private leaseDuties(): void {
+    if (!this.isLeader || !this.lessor.isPrimary) return;
+    for (const id of this.lessor.expired(500)) {
+      this.propose({ leaseRevoke: { ID: toLong(id) } }).catch(() => {});
+    }
+    const cps = this.lessor.dueCheckpoints(1000);
+    if (cps.length > 0) {
+      this.propose({
+        leaseCheckpoint: {
+          checkpoints: cps.map((c) => ({ ID: toLong(c.id), remaining_TTL: c.remainingTTL })),
+        },
+      }).catch(() => {});
+    }
+  }
+
+  // A started member tells the cluster its name and client URLs through raft (etcd's publish).
+  private publish(): void {
+    if (this.published || this.lead === 0n) return;
+    this.published = true;
+    this.propose({
+      clusterMemberAttrSet: {
+        member_ID: toLong(this.id, true),
+        memberAttributes: { name: this.cfg.name, clientUrls: this.cfg.advertiseClientUrls },
+      },
+    }).then(
+      (r) => {
+        if (r.err) this.published = false;
+        else {
+          this.publishedDone = true;
+          this.log.info(
+            { clientUrls: this.cfg.advertiseClientUrls },
+            'published local member to cluster through raft',
+          );
+        }
+      },
+      () => (this.published = false),
+    );
+  }
+
+  // ---------------------------------------------------------------- proposals and reads
+
+  /** Proposes a request and resolves with its apply result (errors in `err`), as etcd's processInternalRaftRequest. */
+  async propose(req: etcdserverpb.InternalRaftRequest.$Properties): Promise<ApplyResult> {
+    if (this.stopped) throw etcdError('Stopped');
+    const id = this.reqIds.next();
+    req.header = { ID: toLong(id, true) };
+    const data = etcdserverpb.InternalRaftRequest.encode(req).finish();
+    if (data.length > this.cfg.maxRequestBytes) throw etcdError('RequestTooLarge');
+    await this.waitLeader();
+    const p = this.waiters.register(id);
+    try {
+      this.rawNode.propose(data);
+    } catch (err) {
+      this.waiters.cancel(id);
+      this.metrics.proposalsFailed.inc();
+      if (err instanceof ErrProposalDropped) throw etcdError(this.lead === 0n ? 'NoLeader' : 'Timeout');
+      throw err;
+    }
+    this.raftNode.kick();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<ApplyResult>((resolve) => {
+      timer = setTimeout(() => {
+        this.waiters.cancel(id);
+        resolve({ err: etcdError(this.lead === 0n ? 'TimeoutDueToLeaderFail' : 'Timeout') });
+      }, this.requestTimeoutMs);
+    });
+    try {
+      return await Promise.race([p, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async proposeOk<T>(req: etcdserverpb.InternalRaftRequest.$Properties): Promise<T> {
+    const r = await this.propose(req);
+    if (r.err) throw r.err;
+    return r.resp as T;
+  }
+
+  /**
+   * Waits a few election timeouts for a leader (an election may be under way) before failing with
+   * "etcdserver: no leader".
+   */
+  private async waitLeader(): Promise<void> {
+    if (this.lead !== 0n) return;
+    const end = Date.now() + Math.min(this.requestTimeoutMs, 3 * this.cfg.electionTimeoutMs);
+    while (this.lead === 0n && !this.stopped && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, Math.min(50, this.cfg.heartbeatIntervalMs)));
+    }
+    if (this.stopped) throw etcdError('Stopped');
+    if (this.lead === 0n) throw etcdError('NoLeader');
+  }
+
+  /** Resolves once the member knows a leader and has published itself to the cluster (etcd's ReadyNotify). */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (!(this.published && this.publishedDone) && !this.stopped) {
+      if (Date.now() > end) throw new Error('member did not become ready in time');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Resolves when a read of local state is linearizable (etcd's linearizableReadNotify). */
+  linearizableRead(): Promise<void> {
+    return this.reads.wait();
+  }
+
+  private checkQuota(): void {
+    if (this.alarms.noSpace) throw etcdError('NoSpace');
+    const quota = this.cfg.quotaBackendBytes > 0 ? this.cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES;
+    // RocksDB's size estimate is a native call: sample it at most every 100 ms.
+    const now = Date.now();
+    if (now - this.sizeSampledAt > 100) {
+      this.sizeSampledAt = now;
+      this.sizeSample = this.backend.approximateSize();
+    }
+    if (this.sizeSample > quota) {
+      this.propose({
+        alarm: {
+          action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
+          memberID: toLong(this.id, true),
+          alarm: AlarmType.NOSPACE,
+        },
+      }).catch(() => {});
+      throw etcdError('NoSpace');
+    }
+  }
+
+  // ---------------------------------------------------------------- KV
+
+  async range(
+    req: Pb<etcdserverpb.RangeRequest.$Properties>,
+  ): Promise<etcdserverpb.RangeResponse.$Properties> {
+    if (!req.serializable) await this.linearizableRead();
+    try {
+      return rangeRespToPb(this.kv.range(rangeFromPb(req)), this.header());
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+  }
+
+  async put(req: etcdserverpb.PutRequest.$Properties): Promise<etcdserverpb.PutResponse.$Properties> {
+    checkPut(req);
+    this.checkQuota();
+    return this.proposeOk({ put: req });
+  }
+
+  async deleteRange(
+    req: etcdserverpb.DeleteRangeRequest.$Properties,
+  ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
+    if (!req.key || req.key.length === 0) throw etcdError('EmptyKey');
+    return this.proposeOk({ deleteRange: req });
+  }
+
+  async txn(req: etcdserverpb.TxnRequest.$Properties): Promise<etcdserverpb.TxnResponse.$Properties> {
+    const ops = Math.max(req.success?.length ?? 0, req.failure?.length ?? 0);
+    if (ops > this.cfg.maxTxnOps) throw etcdError('TooManyOps');
+    checkTxn(req);
+    const plain = txnFromPb(req);
+    try {
+      checkTxnIntervals(plain);
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+    if (isReadOnlyTxn(req)) {
+      await this.linearizableRead();
+      try {
+        return txnRespToPb(this.kv.txn(plain), this.header());
+      } catch (err) {
+        throw toEtcdError(err);
+      }
+    }
+    this.checkQuota();
+    return this.proposeOk({ txn: req });
+  }
+
+  async compact(
+    req: etcdserverpb.CompactionRequest.$Properties,
+  ): Promise<etcdserverpb.CompactionResponse.$Properties> {
+    const r = await this.propose({ compaction: req });
+    if (r.err) throw r.err;
+    if (req.physical && r.physical) await r.physical.catch(() => {});
+    return r.resp as etcdserverpb.CompactionResponse.$Properties;
+  }
+
+  watchStream(sink: WatchSink): ClientWatchStream {
+    const a = new WatchAdapter(
+      this.kv.newWatchStream(),
+      sink,
+      (rev) => this.header(rev),
+      this.cfg.watchProgressNotifyIntervalMs,
+      () => this.kv.rev,
+      (closed) => this.watchAdapters.delete(closed),
+    );
+    this.watchAdapters.add(a);
+    return a;
+  }
+
+  // ---------------------------------------------------------------- Lease
+
+  async leaseGrant(
+    req: etcdserverpb.LeaseGrantRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseGrantResponse.$Properties> {
+    const ttl = toNumber(req.TTL);
+    if (ttl > MAX_LEASE_TTL) throw etcdError('LeaseTTLTooLarge');
+    let id = toInt64(req.ID);
+    if (id === 0n) id = this.leaseIds.next();
+    this.checkQuota();
+    return this.proposeOk({ leaseGrant: { ID: toLong(id), TTL: ttl } });
+  }
+
+  async leaseRevoke(
+    req: etcdserverpb.LeaseRevokeRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseRevokeResponse.$Properties> {
+    return this.proposeOk({ leaseRevoke: { ID: req.ID } });
+  }
+
+  async leaseRenew(req: etcdserverpb.LeaseKeepAliveRequest): Promise<etcdserverpb.ILeaseKeepAliveResponse> {
+    if (!this.isLeader) {
+      const body = await this.forward('LeaseRenew', etcdserverpb.LeaseKeepAliveRequest.encode(req).finish());
+      const r = etcdserverpb.LeaseKeepAliveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL };
+    }
+    const id = toInt64(req.ID);
+    const ttl = await this.renewLease(id);
+    return { header: this.header(), ID: toLong(id), TTL: ttl };
+  }
+
+  /**
+   * Sends a leader-only request to the leader over the peer stream and returns its answer's bytes; the
+   * leader's errors come back as the same EtcdError. Retries while leadership moves.
+   */
+  private async forward(method: string, body: Uint8Array): Promise<Uint8Array> {
+    const end = Date.now() + this.requestTimeoutMs;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.waitLeader();
+      if (this.isLeader) throw etcdError('LeaderChanged');
+      const r = await this.transport.call(this.lead, method, body, Math.max(1, end - Date.now()));
+      if (!r.error) return r.body;
+      const retry = r.error.message === 'etcdserver: not leader' || r.error.message === 'peer unreachable';
+      if (!retry || Date.now() >= end) throw new EtcdError(r.error.code as never, r.error.message);
+      await new Promise((res) => setTimeout(res, this.cfg.heartbeatIntervalMs));
+    }
+    throw etcdError('Timeout');
+  }
+
+  /** Leader side of forward(). */
+  private async serveForwarded(method: string, body: Buffer) {
+    try {
+      if (!this.isLeader) throw etcdError('NotLeader');
+      if (method === 'LeaseRenew') {
+        const req = etcdserverpb.LeaseKeepAliveRequest.decode(body);
+        const id = toInt64(req.ID);
+        const ttl = await this.renewLease(id);
+        return { body: etcdserverpb.LeaseKeepAliveResponse.encode({ ID: toLong(id), TTL: ttl }).finish() };
+      }
+      if (method === 'LeaseTimeToLive') {
+        const resp = await this.leaseTimeToLive(etcdserverpb.LeaseTimeToLiveRequest.decode(body));
+        return { body: etcdserverpb.LeaseTimeToLiveResponse.encode(resp).finish() };
+      }
+      throw new Error(`unknown forwarded method ${method}`);
+    } catch (err) {
+      const e = toEtcdError(err);
+      return { error: { code: e instanceof EtcdError ? e.code : 2, message: e.message } };
+    }
+  }
+
+  /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
+  async renewLease(id: bigint): Promise<number> {
+    if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    await this.appliedWaiters.wait(this.committedIndex);
+    try {
+      const r = this.lessor.renew(id);
+      if (r.checkpoint) {
+        await this.proposeOk({
+          leaseCheckpoint: {
+            checkpoints: [{ ID: toLong(r.checkpoint.id), remaining_TTL: r.checkpoint.remainingTTL }],
+          },
+        });
+      }
+      return r.ttl;
+    } catch (err) {
+      if ((err as Error).name === 'NotPrimaryError') {
+        throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+      }
+      throw toEtcdError(err);
+    }
+  }
+
+  async leaseTimeToLive(
+    req: etcdserverpb.LeaseTimeToLiveRequest.$Properties,
+  ): Promise<etcdserverpb.LeaseTimeToLiveResponse.$Properties> {
+    const id = toInt64(req.ID);
+    if (!this.isLeader) {
+      const body = await this.forward(
+        'LeaseTimeToLive',
+        etcdserverpb.LeaseTimeToLiveRequest.encode(req as etcdserverpb.LeaseTimeToLiveRequest).finish(),
+      );
+      const r = etcdserverpb.LeaseTimeToLiveResponse.decode(body);
+      return { header: this.header(), ID: r.ID, TTL: r.TTL, grantedTTL: r.grantedTTL, keys: r.keys };
+    }
+    await this.appliedWaiters.wait(this.committedIndex);
+    try {
+      const t = this.lessor.timeToLive(id, req.keys === true);
+      return { header: this.header(), ID: toLong(id), TTL: t.ttl, grantedTTL: t.grantedTTL, keys: t.keys };
+    } catch (err) {
+      // etcd answers an unknown lease with TTL -1 rather than an error.
+      if ((err as Error).name === 'LeaseNotFoundError') {
+        return { header: this.header(), ID: toLong(id), TTL: -1, grantedTTL: 0, keys: [] };
+      }
+      if ((err as Error).name === 'NotPrimaryError') throw etcdError('NotLeader');
+      throw toEtcdError(err);
+    }
+  }
+
+  async leaseLeases(): Promise<etcdserverpb.LeaseLeasesResponse.$Properties> {
+    return { header: this.header(), leases: this.lessor.leases().map((id) => ({ ID: toLong(id) })) };
+  }
+
+  // ---------------------------------------------------------------- Cluster
+
+  private memberPb(m: Member): etcdserverpb.Member.$Properties {
+    return {
+      ID: toLong(m.id, true),
+      name: m.name,
+      peerURLs: m.peerUrls,
+      clientURLs: m.clientUrls,
+      isLearner: m.isLearner,
+    };
+  }
+
+  async memberList(): Promise<etcdserverpb.MemberListResponse.$Properties> {
+    return { header: this.header(), members: this.cluster.sortedMembers().map((m) => this.memberPb(m)) };
+  }
+
+  private async proposeMemberChange(type: ConfChangeType, nodeId: bigint, member: Member | undefined) {
+    await this.waitLeader();
+    const reqId = this.reqIds.next();
+    const p = this.waiters.register(reqId);
+    try {
+      this.rawNode.proposeConfChange({ type, nodeId, context: encodeChangeContext(member, reqId), id: 0 });
+    } catch (err) {
+      this.waiters.cancel(reqId);
+      if (err instanceof ErrProposalDropped) throw etcdError('Timeout');
+      throw err;
+    }
+    this.raftNode.kick();
+    let timer: NodeJS.Timeout | undefined;
+    const r = await Promise.race([
+      p,
+      new Promise<ApplyResult>((resolve) => {
+        timer = setTimeout(() => {
+          this.waiters.cancel(reqId);
+          resolve({ err: etcdError('Timeout') });
+        }, this.requestTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (r.err) throw r.err;
+  }
+
+  async memberAdd(
+    req: etcdserverpb.MemberAddRequest.$Properties,
+  ): Promise<etcdserverpb.MemberAddResponse.$Properties> {
+    const urls = req.peerURLs ?? [];
+    if (urls.length === 0) throw etcdError('MemberBadURLs');
+    const m = newMember('', urls, this.cfg.initialClusterToken, Math.floor(Date.now() / 1000));
+    m.isLearner = req.isLearner === true;
+    wrapMembership(() => this.cluster.validateAdd(m));
+    await this.proposeMemberChange(
+      m.isLearner ? ConfChangeType.ConfChangeAddLearnerNode : ConfChangeType.ConfChangeAddNode,
+      m.id,
+      m,
+    );
+    return { ...(await this.memberList()), member: this.memberPb(m) };
+  }
+
+  async memberRemove(
+    req: etcdserverpb.MemberRemoveRequest.$Properties,
+  ): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
+    const id = toUint64(req.ID);
+    wrapMembership(() => this.cluster.validateRemove(id));
+    await this.proposeMemberChange(ConfChangeType.ConfChangeRemoveNode, id, undefined);
+    return this.memberList();
+  }
+
+  async memberUpdate(
+    req: etcdserverpb.MemberUpdateRequest.$Properties,
+  ): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
+    const id = toUint64(req.ID);
+    const urls = req.peerURLs ?? [];
+    wrapMembership(() => this.cluster.validateUpdate(id, urls));
+    const m = { ...this.cluster.member(id)!, peerUrls: [...urls].sort() };
+    await this.proposeMemberChange(ConfChangeType.ConfChangeUpdateNode, id, m);
+    return this.memberList();
+  }
+
+  async memberPromote(
+    req: etcdserverpb.MemberPromoteRequest.$Properties,
+  ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
+    const id = toUint64(req.ID);
+    wrapMembership(() => this.cluster.validatePromote(id));
+    if (this.isLeader) {
+      const pr = this.rawNode.status().progress;
+      const leaderMatch = pr.get(this.id)?.match ?? 0;
+      const match = pr.get(id)?.match ?? 0;
+      if (match < leaderMatch * 0.9) throw etcdError('LearnerNotReady');
+    }
+    const m = { ...this.cluster.member(id)!, isLearner: false };
+    await this.proposeMemberChange(ConfChangeType.ConfChangeAddNode, id, m);
+    return this.memberList();
+  }
+
+  // ---------------------------------------------------------------- Maintenance
+
+  async status(): Promise<etcdserverpb.StatusResponse.$Properties> {
+    const size = this.backend.approximateSize();
+    const errors: string[] = [];
+    if (this.alarms.noSpace) errors.push('memberID:' + this.id.toString() + ' alarm:NOSPACE ');
+    return {
+      header: this.header(),
+      version: SERVER_VERSION,
+      dbSize: size,
+      leader: toLong(this.lead, true),
+      raftIndex: this.committedIndex,
+      raftTerm: this.term,
+      raftAppliedIndex: this.appliedIndex,
+      errors,
+      dbSizeInUse: size,
+      isLearner: this.cluster.member(this.id)?.isLearner === true,
+    };
+  }
+
+  async hashKV(
+    req: etcdserverpb.HashKVRequest.$Properties,
+  ): Promise<etcdserverpb.HashKVResponse.$Properties> {
+    try {
+      const h = this.kv.hashKV(toNumber(req.revision));
+      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
+    } catch (err) {
+      throw toEtcdError(err);
+    }
+  }
+
+  async hash(): Promise<etcdserverpb.HashResponse.$Properties> {
+    const h = this.kv.hashKV(0);
+    return { header: this.header(), hash: h.hash };
+  }
+
+  async alarm(req: etcdserverpb.AlarmRequest.$Properties): Promise<etcdserverpb.AlarmResponse.$Properties> {
+    if ((req.action ?? 0) === etcdserverpb.AlarmRequest.AlarmAction.GET) {
+      return { header: this.header(), alarms: this.alarms.list() };
+    }
+    return this.proposeOk({ alarm: req });
+  }
+
+  /** RocksDB compacts on its own; kept for API compatibility. */
+  async defragment(): Promise<etcdserverpb.DefragmentResponse.$Properties> {
+    return { header: this.header() };
+  }
+
+  async moveLeader(
+    req: etcdserverpb.MoveLeaderRequest.$Properties,
+  ): Promise<etcdserverpb.MoveLeaderResponse.$Properties> {
+    const target = toUint64(req.targetID);
+    if (!this.isLeader) throw etcdError('NotLeader');
+    const m = this.cluster.member(target);
+    if (!m || m.isLearner) throw etcdError('BadLeaderTransferee');
+    this.rawNode.transferLeader(target);
+    this.raftNode.kick();
+    const end = Date.now() + this.requestTimeoutMs;
+    while (Date.now() < end) {
+      if (this.lead === target) return { header: this.header() };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw etcdError('Timeout');
+  }
+
+  /** A consistent copy of the whole backend (our dump format) with etcd's trailing sha256. */
+  snapshot(): AsyncIterable<etcdserverpb.ISnapshotResponse> {
+    return snapshotChunks(
+      this.paths.snapDir,
+      (path) => dumpBackend(this.backend, path),
+      () => this.header(),
+    );
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Stops raft, the transport and the duties, fails pending requests, and closes the WAL and the store. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closing = (async () => {
+      this.stopped = true;
+      for (const t of this.timers) clearInterval(t);
+      this.compactor?.stop();
+      await this.raftNode.stop();
+      const stopped = etcdError('Stopped');
+      this.reads.close(stopped);
+      this.waiters.failAll(stopped);
+      await this.transport.close();
+      await this.rs.wal.close().catch(() => {});
+      await this.kv.close();
+      this.log.info('member stopped');
+      this.markDone();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * A new member of a running cluster (--initial-cluster-state existing) learns its ID and the cluster's from
+ * the members it was told about, as etcd does: it must be there already (added with MemberAdd).
+ */
+async function fetchExistingCluster(cfg: EtcdConfig, initial: RaftCluster): Promise<RaftCluster> {
+  const own = new Set(cfg.initialAdvertisePeerUrls);
+  const urls = [...initial.members.values()].flatMap((m) => m.peerUrls).filter((u) => !own.has(u));
+  const errors: string[] = [];
+  for (const url of urls) {
+    try {
+      const json = JSON.parse(await fetchClusterInfo(url, 2000)) as ClusterJson;
+      const c = new RaftCluster(0n, 0n);
+      c.restore(json);
+      const want = [...cfg.initialAdvertisePeerUrls].sort().join(',');
+      const me = [...c.members.values()].find((m) => [...m.peerUrls].sort().join(',') === want);
+      if (!me) {
+        throw new ConfigError(
+          `error validating peerURLs: member with peer URLs ${want} is not in the existing cluster (add it with MemberAdd first)`,
+          1,
+        );
+      }
+      const out = new RaftCluster(c.clusterId, me.id);
+      out.restore(json);
+      return out;
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      errors.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  throw new ConfigError(
+    `cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs (${errors.join('; ')})`,
+    1,
+  );
+}
+
+function wrapMembership(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MembershipError) {
+      if (err.errorName === 'IDRemoved') throw etcdError('MemberNotFound');
+      throw etcdError(err.errorName);
+    }
+    throw err;
+  }
+}
+
+function checkPut(p: etcdserverpb.PutRequest.$Properties): void {
+  if (!p.key || p.key.length === 0) throw etcdError('EmptyKey');
+  if (p.ignoreValue && p.value && p.value.length > 0) throw etcdError('ValueProvided');
+  if (p.ignoreLease && toInt64(p.lease) !== 0n) throw etcdError('LeaseProvided');
+}
+
+function checkTxn(t: etcdserverpb.TxnRequest.$Properties): void {
+  for (const c of t.compare ?? []) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
+  for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
+    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0))
+      throw etcdError('EmptyKey');
+    if (op.requestPut) checkPut(op.requestPut);
+    if (op.requestDeleteRange && (!op.requestDeleteRange.key || op.requestDeleteRange.key.length === 0)) {
+      throw etcdError('EmptyKey');
+    }
+    if (op.requestTxn) checkTxn(op.requestTxn);
+  }
+}
+
+function isReadOnlyTxn(t: etcdserverpb.TxnRequest.$Properties): boolean {
+  for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
+    if (op.requestPut || op.requestDeleteRange) return false;
+    if (op.requestTxn && !isReadOnlyTxn(op.requestTxn)) return false;
+  }
+  return true;
+}

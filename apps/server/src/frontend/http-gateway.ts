@@ -1,0 +1,274 @@
+// The HTTP/1.1 side of the client port: etcd's grpc-gateway JSON API (POST /v3/...), GET /health,
+// GET /version and GET /metrics. JSON calls run through the same handler table as gRPC.
+import * as http from 'node:http';
+import {
+  etcdserverpb,
+  GatewayError,
+  gatewayErrorJson,
+  gatewayResponseJson,
+  gatewayStreamChunk,
+  gatewayStreamErrorChunk,
+  httpStatusFromGrpcCode,
+  parseGatewayRequest,
+} from '@kv/api-proto';
+import type { HandlerTable } from '../api/handlers';
+import { toStatus } from '../errors';
+import type { EtcdServerApi } from '../server-api';
+import type { CallContext, ServerStream } from './grpc-server';
+
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
+export interface HttpGatewayOptions {
+  table: HandlerTable;
+  server: EtcdServerApi;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** What GET /version reports (etcd 3.4: {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}). */
+  version: { server: string; cluster: string };
+  metrics: MetricsSource;
+}
+
+// etcd's HTTP handlers answer every request with these.
+const CORS = {
+  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'Access-Control-Allow-Origin': '*',
+};
+const JSON_HEADERS = {
+  ...CORS,
+  'Content-Type': 'application/json',
+  'Grpc-Metadata-Content-Type': 'application/grpc',
+};
+
+export function createHttpGateway(opts: HttpGatewayOptions): http.Server {
+  const server = http.createServer((req, res) => {
+    handle(opts, req, res).catch((e) => {
+      if (!res.headersSent) res.writeHead(500, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(`${(e as Error).message}\n`);
+    });
+  });
+  // Garbage and malformed HTTP: answer 400 when possible, never throw.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+async function handle(
+  opts: HttpGatewayOptions,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const url = req.url ?? '/';
+  const path = url.split('?')[0]!;
+  res.on('error', () => {});
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    if (path === '/health') return health(opts, res);
+    if (path === '/version') {
+      res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ etcdserver: opts.version.server, etcdcluster: opts.version.cluster }));
+      return;
+    }
+    if (path === '/metrics') {
+      const text = await opts.metrics.metrics();
+      res.writeHead(200, { 'Content-Type': opts.metrics.contentType });
+      res.end(text);
+      return;
+    }
+  }
+  if (req.method === 'OPTIONS') {
+    res.writeHead(200, CORS);
+    res.end();
+    return;
+  }
+  if (!path.startsWith('/v3/')) {
+    res.writeHead(404, {
+      ...CORS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.end('404 page not found\n');
+    return;
+  }
+  const body = await readBody(req, opts.maxBodyBytes);
+  if (body === null) {
+    sendError(res, 8, `grpc: received message larger than max (> ${opts.maxBodyBytes})`);
+    return;
+  }
+  let call: ReturnType<typeof parseGatewayRequest>;
+  try {
+    call = parseGatewayRequest(req.method ?? 'GET', path, body);
+  } catch (e) {
+    if (e instanceof GatewayError) {
+      res.writeHead(e.status, { ...CORS, 'Content-Type': e.contentType });
+      res.end(e.body);
+      return;
+    }
+    throw e;
+  }
+  const entry = opts.table.get(call.method.path);
+  if (entry === undefined) {
+    sendError(
+      res,
+      12,
+      `unknown method ${call.method.method} for service ${call.method.package}.${call.method.service}`,
+    );
+    return;
+  }
+  if (entry.unary !== null) {
+    const ctx = new HttpCallContext(req, res, body.length);
+    try {
+      const out = await entry.unary(call.requests[0], ctx);
+      res.writeHead(200, JSON_HEADERS);
+      res.end(gatewayResponseJson(call.method, out as object));
+    } catch (e) {
+      const { code, message } = toStatus(e);
+      sendError(res, code, message);
+    }
+    return;
+  }
+  const stream = new HttpServerStream(call.method, req, res);
+  entry.stream!(stream);
+  for (const r of call.requests) {
+    if (stream.closed) break;
+    stream.onmessage?.(r);
+  }
+  if (!stream.closed) stream.onhalfclose?.();
+}
+
+function sendError(res: http.ServerResponse, code: number, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(httpStatusFromGrpcCode(code), { ...CORS, 'Content-Type': 'application/json' });
+  res.end(gatewayErrorJson(code, message));
+}
+
+/** etcd 3.4's /health: false with 503 when an alarm is raised, there is no leader, or a read fails. */
+async function health(opts: HttpGatewayOptions, res: http.ServerResponse): Promise<void> {
+  let ok = true;
+  try {
+    const alarms = await opts.server.alarm(etcdserverpb.AlarmRequest.fromObject({ action: 0 }));
+    if ((alarms.alarms ?? []).length > 0) ok = false;
+    if (ok && opts.server.leader() === 0n) ok = false;
+    if (ok) {
+      const read = opts.server.range(etcdserverpb.RangeRequest.fromObject({ key: Buffer.from('health') }));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1000);
+      });
+      try {
+        await Promise.race([read, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } catch {
+    ok = false;
+  }
+  res.writeHead(ok ? 200 : 503, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(ok ? '{"health":"true"}' : '{"health":"false"}');
+}
+
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+class HttpCallContext implements CallContext {
+  cancelled = false;
+  private fns: (() => void)[] = [];
+  constructor(
+    _req: http.IncomingMessage,
+    res: http.ServerResponse,
+    readonly size: number,
+  ) {
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      this.cancelled = true;
+      for (const f of this.fns.splice(0)) f();
+    });
+  }
+  onCancel(f: () => void): void {
+    if (this.cancelled) f();
+    else this.fns.push(f);
+  }
+}
+
+/** A streaming call over HTTP/1.1: each response is a `{"result":...}` line, as grpc-gateway writes them. */
+class HttpServerStream implements ServerStream {
+  onmessage: ((req: any) => void) | null = null;
+  onhalfclose: (() => void) | null = null;
+  oncancel: (() => void) | null = null;
+  private done = false;
+
+  constructor(
+    private readonly method: Parameters<typeof gatewayStreamChunk>[0],
+    _req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+  ) {
+    res.on('close', () => {
+      const wasDone = this.done;
+      this.done = true;
+      if (!wasDone) {
+        const f = this.oncancel;
+        this.oncancel = null;
+        f?.();
+      }
+    });
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  write(msg: any): boolean {
+    if (this.done) return false;
+    if (!this.res.headersSent) this.res.writeHead(200, JSON_HEADERS);
+    return this.res.write(gatewayStreamChunk(this.method, msg));
+  }
+
+  drained(): Promise<void> {
+    if (this.done || !this.res.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const f = () => {
+        this.res.off('drain', f);
+        this.res.off('close', f);
+        resolve();
+      };
+      this.res.on('drain', f);
+      this.res.on('close', f);
+    });
+  }
+
+  end(err?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.oncancel = null;
+    if (err === undefined) {
+      if (!this.res.headersSent) this.res.writeHead(200, JSON_HEADERS);
+      this.res.end();
+      return;
+    }
+    const { code, message } = toStatus(err);
+    if (!this.res.headersSent) {
+      this.res.writeHead(httpStatusFromGrpcCode(code), { ...CORS, 'Content-Type': 'application/json' });
+      this.res.end(gatewayErrorJson(code, message));
+    } else this.res.end(gatewayStreamErrorChunk(code, message));
+  }
+}

@@ -1,0 +1,53 @@
+// One client port for everything, as etcd's cmux: connections that open with the HTTP/2 preface go to the
+// gRPC server, anything else (HTTP/1.1 JSON gateway, /health, /metrics, or garbage) to the HTTP/1 server,
+// whose parser answers garbage with 400 and closes. Nothing a client sends can throw out of here.
+import type * as http from 'node:http';
+import type * as http2 from 'node:http2';
+import * as net from 'node:net';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+/** A peer that sends nothing identifiable within this long is dropped. */
+const SNIFF_TIMEOUT_MS = 10_000;
+
+function ignore(): void {}
+
+export interface ClientListenerTargets {
+  h2: http2.Http2Server;
+  http1: http.Server;
+}
+
+/** Routes one accepted socket by its first bytes. */
+export function sniffConnection(socket: net.Socket, targets: ClientListenerTargets): void {
+  socket.on('error', ignore);
+  socket.setNoDelay(true);
+  let buf: Buffer | null = null;
+  const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+  const onData = (chunk: Buffer) => {
+    buf = buf === null ? chunk : Buffer.concat([buf, chunk]);
+    const n = Math.min(buf.length, PREFACE.length);
+    const isH2 = buf.compare(PREFACE, 0, n, 0, n) === 0;
+    if (isH2 && buf.length < PREFACE.length) return; // wait for the rest of the preface
+    clearTimeout(timer);
+    socket.removeListener('data', onData);
+    socket.removeListener('close', onClose);
+    if (isH2) {
+      // node:http2 reads what is buffered on the socket when it takes it over.
+      socket.pause();
+      socket.unshift(buf);
+      targets.h2.emit('connection', socket);
+    } else {
+      // node:http consumes the socket's handle directly, so buffered bytes would never reach its
+      // parser: hand them over as a 'data' event, which its own listener feeds to the parser.
+      targets.http1.emit('connection', socket);
+      socket.emit('data', buf);
+    }
+  };
+  const onClose = () => clearTimeout(timer);
+  socket.on('data', onData);
+  socket.on('close', onClose);
+}
+
+/** A TCP server that splits its connections between the HTTP/2 (gRPC) and HTTP/1.1 servers. */
+export function createClientListener(targets: ClientListenerTargets): net.Server {
+  return net.createServer((socket) => sniffConnection(socket, targets));
+}

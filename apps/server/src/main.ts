@@ -1,0 +1,92 @@
+import { ConfigError } from './config/config.js';
+import { type ParsedArgs, parseArgs } from './config/parse-args.js';
+import { createLogger } from './etcd-server/logger.js';
+import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/version.js';
+
+const HELP = `Usage:
+
+  etcd [flags]
+    Start an etcd server.
+
+  etcd --version
+    Show the version of etcd.
+
+  etcd -h | --help
+    Show the help information about etcd.
+
+Member: --name, --data-dir, --wal-dir, --snapshot-count, --heartbeat-interval, --election-timeout,
+  --listen-peer-urls, --listen-client-urls, --max-snapshots, --max-wals, --quota-backend-bytes,
+  --max-txn-ops, --max-request-bytes
+Clustering: --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
+  --initial-cluster-token, --advertise-client-urls, --strict-reconfig-check, --pre-vote,
+  --auto-compaction-retention, --auto-compaction-mode
+Logging: --log-level
+Every flag can also be given as an ETCD_* environment variable (e.g. ETCD_NAME).
+`;
+
+/** The etcd command: parses flags and environment, starts a member, stops it on SIGTERM/SIGINT. */
+export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseArgs(argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+  if (parsed.action === 'version') {
+    process.stdout.write(
+      `etcd Version: ${SERVER_VERSION}\nAPI Version: ${CLUSTER_VERSION.split('.').slice(0, 2).join('.')}\nNode Version: ${process.version}\n`,
+    );
+    return 0;
+  }
+  if (parsed.action === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const cfg = parsed.config;
+  const log = createLogger(cfg.logLevel, cfg.name);
+  for (const w of parsed.warnings) log.warn(w);
+  let etcd: import('./embed.js').Etcd;
+  try {
+    // Loaded only now, so --version and flag errors answer without loading the whole server.
+    const { startEtcd } = await import('./embed.js');
+    etcd = await startEtcd(cfg, { logger: log });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${msg}\n`);
+      return err.exitCode;
+    }
+    log.fatal({ err }, msg);
+    log.flush();
+    process.stderr.write(`etcd: ${msg}\n`);
+    return 1;
+  }
+  log.info({ data: cfg.dataDir, clients: cfg.advertiseClientUrls }, 'ready to serve client requests');
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal: sig }, 'received signal; shutting down');
+      etcd.close().then(
+        () => resolve(0),
+        (err) => {
+          log.error({ err }, 'error while shutting down');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    etcd.server.done.then(() => {
+      if (!stopping) {
+        stopping = true;
+        etcd.close().then(() => resolve(1));
+      }
+    });
+  });
+}

@@ -1,0 +1,30 @@
+import { hostPortOf } from './config/urls.js';
+import type { ClientFrontEnd as ClientFrontEndFn } from './embed.js';
+import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
+import { ClientFrontEnd } from './frontend/client-front-end.js';
+
+/** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
+export const serveClients: ClientFrontEndFn = async (server, cfg) => {
+  const ends: ClientFrontEnd[] = [];
+  try {
+    for (const url of cfg.listenClientUrls) {
+      const { host, port } = hostPortOf(url);
+      const fe = new ClientFrontEnd({
+        server,
+        maxRequestBytes: cfg.maxRequestBytes,
+        maxTxnOps: cfg.maxTxnOps,
+        version: { server: SERVER_VERSION, cluster: CLUSTER_VERSION },
+      });
+      const bound = await fe.listen(port, host === 'localhost' ? '127.0.0.1' : host);
+      server.clientPorts.push(bound);
+      ends.push(fe);
+      server.log.info({ url, port: bound }, 'serving client traffic');
+    }
+  } catch (err) {
+    await Promise.all(ends.map((e) => e.close()));
+    throw err;
+  }
+  return async () => {
+    await Promise.all(ends.map((e) => e.close()));
+  };
+};

@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+// Test support: real `etcd` processes (bin/etcd) on 127.0.0.1, killed by PID.
+export const ETCD_BIN = join(__dirname, '..', 'bin', 'etcd');
+
+export interface MemberProcess {
+  child: ChildProcess;
+  log: string[];
+  clientPort: number;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  exited: Promise<number | string>;
+  /** Waits for a log line containing `text`. */
+  waitLog(text: string, timeoutMs?: number): Promise<void>;
+}
+
+export function spawnEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
+  const child = spawn(process.execPath, [ETCD_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  let partial = '';
+  const onData = (d: Buffer) => {
+    partial += d.toString();
+    const lines = partial.split('\n');
+    partial = lines.pop()!;
+    log.push(...lines);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+  return {
+    child,
+    log,
+    clientPort,
+    exited,
+    async waitLog(text, timeoutMs = 20_000) {
+      const end = Date.now() + timeoutMs;
+      while (!log.some((l) => l.includes(text))) {
+        if (Date.now() > end) throw new Error(`no log line with ${JSON.stringify(text)}:\n${log.join('\n')}`);
+        if (child.exitCode !== null) throw new Error(`etcd exited ${child.exitCode}:\n${log.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+export function memberArgs(
+  name: string,
+  clientPort: number,
+  peerPort: number,
+  initialCluster: string,
+): string[] {
+  return [
+    '--name',
+    name,
+    '--listen-client-urls',
+    `http://127.0.0.1:${clientPort}`,
+    '--advertise-client-urls',
+    `http://127.0.0.1:${clientPort}`,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-advertise-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
+    '--initial-cluster',
+    initialCluster,
+  ];
+}

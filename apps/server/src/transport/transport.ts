@@ -1,0 +1,283 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { dialPeer } from './connect.js';
+import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
+import { checkHello, decodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
+import { Peer } from './peer.js';
+import { decodeRpcRequest, encodeRpcResponse, type RpcResult } from './rpc.js';
+import { type SnapshotFile, SnapshotReceiver, streamSnapshot } from './snapshot-stream.js';
+
+export interface TransportHandlers {
+  /** A raft message arrived from a peer. */
+  onMessage(from: bigint, bytes: Buffer): void;
+  /** A snapshot arrived: its raft message and a directory holding its files (owned by the callee now). */
+  onSnapshot(from: bigint, message: Buffer, dir: string): Promise<void>;
+  /** The peer could not be reached; raft should slow down sending to it. */
+  onUnreachable(id: bigint): void;
+  /** Whether a snapshot reached the peer (raft's ReportSnapshot). */
+  onSnapshotStatus(id: bigint, ok: boolean): void;
+  /** Removed members are refused. */
+  isRemoved(id: bigint): boolean;
+  /** The members as JSON, for a member joining the cluster ('info' connections). */
+  clusterInfo?(): string;
+  /** A request a peer forwarded (e.g. a lease keep-alive to the leader). */
+  onRpc?(from: bigint, method: string, body: Buffer): Promise<RpcResult>;
+}
+
+export interface TransportOptions {
+  localId: bigint;
+  clusterId: bigint;
+  /** host/port pairs to listen on (from --listen-peer-urls). */
+  listen: { host: string; port: number }[];
+  /** Incoming snapshots are received under here. */
+  snapshotTmpDir: string;
+  log?: (level: 'info' | 'warn', msg: string) => void;
+}
+
+/**
+ * Peer-to-peer messaging over TCP: one outbound stream per peer carrying raft messages in frames, inbound
+ * streams from every peer, and separate connections for snapshot transfers.
+ */
+export class Transport {
+  private readonly servers: Server[] = [];
+  private readonly peers = new Map<bigint, Peer>();
+  private readonly inbound = new Set<Socket>();
+  private clusterId: bigint;
+  private readonly log: (level: 'info' | 'warn', msg: string) => void;
+  private closed = false;
+
+  constructor(
+    private readonly opts: TransportOptions,
+    private readonly handlers: TransportHandlers,
+  ) {
+    this.clusterId = opts.clusterId;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Listens on every peer address; resolves with the bound ports (useful with port 0). */
+  async start(): Promise<number[]> {
+    const ports: number[] = [];
+    for (const { host, port } of this.opts.listen) {
+      const server = createServer((s) => this.accept(s));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address();
+      ports.push(typeof addr === 'object' && addr ? addr.port : port);
+      this.servers.push(server);
+    }
+    return ports;
+  }
+
+  setClusterId(id: bigint): void {
+    this.clusterId = id;
+  }
+
+  addPeer(id: bigint, urls: string[]): void {
+    if (id === this.opts.localId) return;
+    const existing = this.peers.get(id);
+    if (existing) {
+      existing.setUrls(urls);
+      return;
+    }
+    this.peers.set(
+      id,
+      new Peer({
+        localId: this.opts.localId,
+        peerId: id,
+        clusterId: () => this.clusterId,
+        urls,
+        onUnreachable: (pid) => this.handlers.onUnreachable(pid),
+        log: this.log,
+      }),
+    );
+  }
+
+  removePeer(id: bigint): void {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+  }
+
+  hasPeer(id: bigint): boolean {
+    return this.peers.has(id);
+  }
+
+  /** When the outbound stream to `id` last became active (0: not connected). */
+  activeSince(id: bigint): number {
+    return this.peers.get(id)?.activeSince ?? 0;
+  }
+
+  /** Calls `method` on peer `to` over its stream; errors come back in the result. */
+  call(to: bigint, method: string, body: Uint8Array, timeoutMs: number): Promise<RpcResult> {
+    const p = this.peers.get(to);
+    if (!p) return Promise.resolve({ error: { code: 14, message: 'unknown peer' } });
+    return p.call(method, body, timeoutMs);
+  }
+
+  send(to: bigint, bytes: Uint8Array): void {
+    const p = this.peers.get(to);
+    if (p) p.send(bytes);
+  }
+
+  /** Sends a snapshot on its own connection; reports the outcome through onSnapshotStatus. */
+  sendSnapshot(to: bigint, message: Uint8Array, files: SnapshotFile[], peerUrls: string[]): void {
+    const hello: Hello = {
+      version: PROTOCOL_VERSION,
+      clusterId: this.clusterId,
+      from: this.opts.localId,
+      to,
+      kind: 'snapshot',
+    };
+    const run = async () => {
+      let done!: () => void;
+      const acked = new Promise<void>((r) => (done = r));
+      const socket = await dialPeer(peerUrls[0]!, hello, 5000, (f) => {
+        if (f.type === FrameType.SnapshotDone) done();
+      });
+      try {
+        const closed = new Promise<never>((_, rej) =>
+          socket.once('close', () =>
+            rej(new Error('snapshot connection closed before the receiver was done')),
+          ),
+        );
+        closed.catch(() => {});
+        await Promise.race([streamSnapshot(socket, message, files), closed]);
+        await Promise.race([acked, closed]);
+      } finally {
+        socket.destroy();
+      }
+    };
+    run().then(
+      () => this.handlers.onSnapshotStatus(to, true),
+      (err: Error) => {
+        this.log('warn', `sending snapshot to ${to.toString(16)} failed: ${err.message}`);
+        this.handlers.onSnapshotStatus(to, false);
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.peers.values()) p.close();
+    this.peers.clear();
+    for (const s of this.inbound) s.destroy();
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => this.inbound.delete(socket));
+    socket.on('error', () => {});
+    const decoder = new FrameDecoder();
+    let hello: Hello | undefined;
+    let snapshot: SnapshotReceiver | undefined;
+    let snapshotDir = '';
+    const handshakeTimer = setTimeout(() => socket.destroy(), 5000);
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        this.log('warn', `dropping peer connection: ${(err as Error).message}`);
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (!hello) {
+          clearTimeout(handshakeTimer);
+          let reason: string | undefined;
+          try {
+            if (f.type !== FrameType.Hello) throw new Error('expected a hello frame');
+            hello = decodeHello(f.body);
+            if (hello.kind === 'info') {
+              const info = this.handlers.clusterInfo?.() ?? '';
+              socket.end(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.from(info, 'utf8'))));
+              socket.removeAllListeners('data');
+              return;
+            }
+            reason = checkHello(hello, this.opts.localId, this.clusterId, this.handlers.isRemoved);
+          } catch (err) {
+            reason = (err as Error).message;
+          }
+          if (reason) {
+            this.log('warn', `refused peer connection from ${socket.remoteAddress}: ${reason}`);
+            socket.end(Buffer.concat(encodeFrame(FrameType.Reject, Buffer.from(reason, 'utf8'))));
+            hello = undefined;
+            socket.removeAllListeners('data');
+            return;
+          }
+          socket.write(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.alloc(0))));
+          if (hello!.kind === 'snapshot') {
+            snapshotDir = mkdtempSync(join(this.opts.snapshotTmpDir, 'recv-'));
+            snapshot = new SnapshotReceiver(snapshotDir);
+            socket.on('close', () => {
+              if (snapshot && !snapshot.done) rmSync(snapshotDir, { recursive: true, force: true });
+            });
+          }
+          continue;
+        }
+        if (snapshot) {
+          let finished: boolean;
+          try {
+            finished = snapshot.onFrame(f);
+          } catch (err) {
+            this.log('warn', `bad snapshot stream: ${(err as Error).message}`);
+            socket.destroy();
+            return;
+          }
+          if (finished) this.finishSnapshot(socket, hello.from, snapshot, snapshotDir);
+          continue;
+        }
+        if (f.type === FrameType.Message) this.handlers.onMessage(hello.from, f.body);
+        else if (f.type === FrameType.RpcRequest) this.serveRpc(socket, hello.from, f.body);
+      }
+    });
+  }
+
+  private serveRpc(socket: Socket, from: bigint, body: Buffer): void {
+    let req: { id: number; method: string; body: Buffer };
+    try {
+      req = decodeRpcRequest(body);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const handler = this.handlers.onRpc;
+    const run = handler
+      ? handler(from, req.method, req.body).catch(
+          (err: Error): RpcResult => ({ error: { code: 2, message: err.message } }),
+        )
+      : Promise.resolve<RpcResult>({ error: { code: 12, message: `unknown peer method ${req.method}` } });
+    run.then((result) => {
+      if (!socket.destroyed)
+        socket.write(Buffer.concat(encodeFrame(FrameType.RpcResponse, encodeRpcResponse(req.id, result))));
+    });
+  }
+
+  private finishSnapshot(socket: Socket, from: bigint, rx: SnapshotReceiver, dir: string): void {
+    rx.flushed()
+      .then(() => {
+        if (!rx.message) throw new Error('snapshot stream carried no raft message');
+        return this.handlers.onSnapshot(from, rx.message, dir);
+      })
+      .then(
+        () => socket.end(Buffer.concat(encodeFrame(FrameType.SnapshotDone, Buffer.alloc(0)))),
+        (err: Error) => {
+          this.log('warn', `installing snapshot from ${from.toString(16)} failed: ${err.message}`);
+          rmSync(dir, { recursive: true, force: true });
+          socket.destroy();
+        },
+      );
+  }
+}
