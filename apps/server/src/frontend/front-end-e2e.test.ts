@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +237,43 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
     const [, ev] = await lines(2);
     assert.equal(Buffer.from(ev.result.events[0].kv.value, 'base64').toString(), 'v1');
     ac.abort();
+  });
+
+  it('takes watch requests from a request body that stays open', async () => {
+    const port = Number(endpoint.split(':')[1]);
+    const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/v3/watch' });
+    const lines: any[] = [];
+    let wake: (() => void) | null = null;
+    req.on('response', (res) => {
+      let buf = '';
+      res.on('data', (d) => {
+        buf += d;
+        let i = buf.indexOf('\n');
+        while (i >= 0) {
+          lines.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+          i = buf.indexOf('\n');
+        }
+        wake?.();
+      });
+    });
+    req.on('error', () => {});
+    const until = async (n: number) => {
+      const end = Date.now() + 10_000;
+      while (lines.length < n && Date.now() < end)
+        await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
+      assert.ok(lines.length >= n, JSON.stringify(lines));
+    };
+    req.write(JSON.stringify({ create_request: { key: Buffer.from('open-body').toString('base64') } }));
+    await until(1);
+    assert.equal(lines[0].result.created, true);
+    await ctl(['put', 'open-body', 'x']);
+    await until(2);
+    assert.equal(lines[1].result.events.length, 1);
+    req.write(`\n${JSON.stringify({ cancel_request: { watch_id: lines[0].result.watch_id ?? '0' } })}`);
+    await until(3);
+    assert.equal(lines[2].result.canceled, true);
+    req.destroy();
   });
 
   it('survives garbage bytes on the client port', async () => {

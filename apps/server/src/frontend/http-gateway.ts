@@ -3,6 +3,7 @@
 import * as http from 'node:http';
 import {
   etcdserverpb,
+  findGatewayMethod,
   GatewayError,
   gatewayErrorJson,
   gatewayResponseJson,
@@ -12,9 +13,10 @@ import {
   parseGatewayRequest,
 } from '@kv/api-proto';
 import type { HandlerTable } from '../api/handlers';
-import { toStatus } from '../errors';
+import { EtcdError, GrpcCode, toStatus } from '../errors';
 import type { EtcdServerApi } from '../server-api';
 import type { CallContext, ServerStream } from './grpc-server';
+import { JsonValueSplitter } from './json-stream';
 
 export interface MetricsSource {
   contentType: string;
@@ -94,6 +96,21 @@ async function handle(
     res.end('404 page not found\n');
     return;
   }
+  let streaming: boolean;
+  try {
+    streaming = findGatewayMethod(req.method ?? 'GET', path).requestStream;
+  } catch (e) {
+    if (e instanceof GatewayError) {
+      res.writeHead(e.status, { ...CORS, 'Content-Type': e.contentType });
+      res.end(e.body);
+      return;
+    }
+    throw e;
+  }
+  if (streaming) {
+    serveRequestStream(opts, path, req, res);
+    return;
+  }
   const body = await readBody(req, opts.maxBodyBytes);
   if (body === null) {
     sendError(res, 8, `grpc: received message larger than max (> ${opts.maxBodyBytes})`);
@@ -138,6 +155,61 @@ async function handle(
     stream.onmessage?.(r);
   }
   if (!stream.closed) stream.onhalfclose?.();
+}
+
+/**
+ * A client-streaming call (Watch, LeaseKeepAlive): each JSON value of the body is one request, handed to
+ * the handler as soon as it is complete; the end of the body is the client's half-close.
+ */
+function serveRequestStream(
+  opts: HttpGatewayOptions,
+  path: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): void {
+  const method = findGatewayMethod('POST', path);
+  const entry = opts.table.get(method.path);
+  const stream = new HttpServerStream(method, req, res);
+  if (entry?.stream == null) {
+    stream.end(new EtcdError(GrpcCode.UNIMPLEMENTED, `unknown method ${method.method}`));
+    return;
+  }
+  entry.stream(stream);
+  const splitter = new JsonValueSplitter();
+  const fail = (message: string) => {
+    stream.end(new EtcdError(GrpcCode.UNKNOWN, message));
+    req.destroy();
+  };
+  req.on('data', (chunk: Buffer) => {
+    if (stream.closed) return;
+    for (const text of splitter.push(chunk)) {
+      if (stream.closed) return;
+      let request: unknown;
+      try {
+        request = parseGatewayRequest('POST', path, text).requests[0];
+      } catch (e) {
+        fail((e as Error).message);
+        return;
+      }
+      if (request !== undefined) stream.onmessage?.(request);
+    }
+    if (splitter.pendingLength > opts.maxBodyBytes) fail('request too large');
+  });
+  req.on('end', () => {
+    if (stream.closed) return;
+    const rest = splitter.rest();
+    if (rest !== '') {
+      try {
+        parseGatewayRequest('POST', path, rest);
+        fail('unexpected EOF');
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      return;
+    }
+    stream.onhalfclose?.();
+  });
+  req.on('error', () => {});
 }
 
 function sendError(res: http.ServerResponse, code: number, message: string): void {
