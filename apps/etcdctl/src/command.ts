@@ -1,0 +1,30 @@
+// What a command is: its own flags (oclif flag definitions) and a run function. Global flags are
+// added by main. Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
+// because each command words its own argument errors.
+import type { Conn } from './conn';
+import type { Globals } from './global-flags';
+import type { Printer } from './printer';
+
+// biome-ignore lint/suspicious/noExplicitAny: oclif flag definitions and parsed values
+export type FlagDefs = Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: parsed flag values
+export type FlagValues = Record<string, any>;
+
+export interface Ctx {
+  globals: Globals;
+  /** flags given on the command line (not defaults) */
+  given: Set<string>;
+  /** arguments after `--`, or undefined when there was no `--` */
+  dashArgs: string[] | undefined;
+  /** the printer chosen by -w; creating it validates -w as etcdctl does when it builds its client */
+  printer(valueOnly?: boolean): Printer;
+  /** the connection (made on first use) */
+  conn(): Conn;
+  /** a connection to one given endpoint */
+  connTo(endpoint: string): Conn;
+}
+
+export interface CommandSpec {
+  flags?: FlagDefs;
+  run(ctx: Ctx, args: string[], flags: FlagValues): Promise<void> | void;
+}

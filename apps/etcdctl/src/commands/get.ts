@@ -1,0 +1,59 @@
+import * as Flags from '@oclif/core/flags';
+import type { CommandSpec } from '../command';
+import { CtlError, ExitBadArgs, ExitBadFeature } from '../exit-codes';
+import { normalize } from '../go-json';
+import { keyRange, sortFields, sortOrders, sortTargets } from '../kv-ops';
+import { RangeResponse } from '../schemas';
+
+export const get: CommandSpec = {
+  flags: {
+    consistency: Flags.string({ default: 'l' }),
+    order: Flags.string({ default: '' }),
+    'sort-by': Flags.string({ default: '' }),
+    limit: Flags.integer({ default: 0 }),
+    prefix: Flags.boolean({ allowNo: true }),
+    'from-key': Flags.boolean({ allowNo: true }),
+    rev: Flags.integer({ default: 0 }),
+    'keys-only': Flags.boolean({ allowNo: true }),
+    'count-only': Flags.boolean({ allowNo: true }),
+    'print-value-only': Flags.boolean({ allowNo: true }),
+  },
+  async run(ctx, args, f) {
+    if (args.length === 0)
+      throw new CtlError(ExitBadArgs, 'get command needs one argument as key and an optional argument as range_end');
+    if (f.prefix && f['from-key'])
+      throw new CtlError(ExitBadArgs, '`--prefix` and `--from-key` cannot be set at the same time, choose one');
+    if (f.consistency !== 's' && f.consistency !== 'l')
+      throw new CtlError(ExitBadFeature, `unknown consistency flag ${JSON.stringify(f.consistency)}`);
+    if (args.length > 1 && (f.prefix || f['from-key']))
+      throw new CtlError(
+        ExitBadArgs,
+        'too many arguments, only accept one argument when `--prefix` or `--from-key` is set',
+      );
+    const order = sortOrders[String(f.order).toUpperCase()];
+    if (order === undefined) throw new CtlError(ExitBadFeature, `bad sort order ${f.order}`);
+    const target = sortTargets[String(f['sort-by']).toUpperCase()];
+    if (target === undefined) throw new CtlError(ExitBadFeature, `bad sort target ${f['sort-by']}`);
+    const range = keyRange(args[0], { prefix: f.prefix, fromKey: f['from-key'], rangeEnd: args[1] });
+    const printer = ctx.printer();
+    const raw = await ctx.conn().unary('KV', 'Range', {
+      ...range,
+      limit: f.limit,
+      revision: f.rev > 0 ? f.rev : 0,
+      ...sortFields(target, order),
+      serializable: f.consistency === 's',
+      keysOnly: f['keys-only'],
+      countOnly: f['count-only'],
+    });
+    const resp = normalize(RangeResponse, raw);
+    if (f['print-value-only']) {
+      if (ctx.globals.writeOut !== 'simple')
+        throw new CtlError(ExitBadArgs, 'print-value-only is only for `--write-out=simple`');
+      ctx.printer(true);
+      const { SimplePrinter } = require('../printer-simple') as typeof import('../printer-simple');
+      new SimplePrinter(ctx.globals.hex, true).get(resp);
+      return;
+    }
+    printer.get(resp);
+  },
+};

@@ -1,2 +1,0 @@
-// @kv/etcdctl: An etcdctl-compatible command line client built with oclif.
-export {};

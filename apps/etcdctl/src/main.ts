@@ -1,0 +1,213 @@
+// Entry point of the bundled CLI: finds the command in the explicit map, parses flags with oclif's
+// parser (global flags + the command's own), and maps failures to etcdctl's "Error:" lines and exit codes.
+import type { Ctx, CommandSpec, FlagDefs } from './command';
+import { aliases, commands } from './commands';
+import type { Conn } from './conn';
+import type { ConnOptions } from './conn-options';
+import { CtlError, ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError } from './exit-codes';
+import { FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
+import { newPrinter, type Printer } from './printer';
+
+/** Global flags that take a value (so `--endpoints x` consumes x when finding the command words). */
+const valueFlags = new Set(
+  Object.entries(globalFlags)
+    .filter(([, f]) => f.type === 'option')
+    .flatMap(([name, f]) => [`--${name}`, ...(f.char ? [`-${f.char}`] : [])]),
+);
+
+interface Found {
+  id: string;
+  rest: string[];
+}
+
+/** cobra's command lookup: the first one or two words that are not flags, prefix matching allowed. */
+export function findCommand(argv: string[]): Found | { error: string } {
+  const words: Array<{ word: string; at: number }> = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      if (!a.includes('=') && valueFlags.has(a)) i++;
+      continue;
+    }
+    words.push({ word: a, at: i });
+  }
+  if (words.length === 0) return { error: '' };
+  const ids = Object.keys(commands);
+  const pick = (cands: string[], w: string): string | undefined => {
+    if (cands.includes(w)) return w;
+    const pre = cands.filter((c) => c.startsWith(w));
+    return pre.length === 1 ? pre[0] : undefined;
+  };
+  const first = words[0].word;
+  if (aliases[first]) return { id: aliases[first], rest: argv.filter((_, i) => i !== words[0].at) };
+  const tops = [...new Set(ids.map((id) => id.split(' ')[0]))];
+  const top = pick(tops, first);
+  if (!top) return { error: `unknown command "${first}" for "etcdctl"` };
+  if (commands[top]) return { id: top, rest: argv.filter((_, i) => i !== words[0].at) };
+  const subs = ids.filter((id) => id.startsWith(`${top} `)).map((id) => id.slice(top.length + 1));
+  const second = words[1]?.word;
+  const sub = second === undefined ? undefined : pick(subs, second);
+  if (!sub) return { error: `group:${top}` };
+  return { id: `${top} ${sub}`, rest: argv.filter((_, i) => i !== words[0].at && i !== words[1].at) };
+}
+
+/** pflag accepts --bool=true/false; oclif wants --bool / --no-bool. */
+function normalizeBools(argv: string[], flags: FlagDefs): string[] {
+  return argv.map((a) => {
+    const m = /^--([^=]+)=(.*)$/.exec(a);
+    if (!m || flags[m[1]]?.type !== 'boolean') return a;
+    const v = m[2];
+    if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return `--${m[1]}`;
+    if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return `--no-${m[1]}`;
+    return a;
+  });
+}
+
+function connOptions(g: Globals): ConnOptions {
+  const tls =
+    g.cert || g.key || g.cacert || g.discoverySrv || !g.insecureTransport
+      ? { ca: g.cacert, cert: g.cert, key: g.key, skipVerify: g.insecureSkipVerify, serverName: g.discoverySrv }
+      : undefined;
+  let user: string | undefined;
+  let password: string | undefined;
+  if (g.user) {
+    if (g.password) {
+      user = g.user;
+      password = g.password;
+    } else {
+      const i = g.user.indexOf(':');
+      if (i < 0) throw new CtlError(ExitError, 'password is required: pass --password or --user=name:password');
+      user = g.user.slice(0, i);
+      password = g.user.slice(i + 1);
+    }
+  }
+  return {
+    endpoints: g.endpoints,
+    dialTimeoutMs: g.dialTimeoutMs,
+    commandTimeoutMs: g.commandTimeoutMs,
+    keepAliveTimeMs: g.keepAliveTimeMs,
+    keepAliveTimeoutMs: g.keepAliveTimeoutMs,
+    tls,
+    user,
+    password,
+  };
+}
+
+function flagError(e: unknown): string {
+  const msg = (e as Error).message ?? String(e);
+  let m = /Nonexistent flags?: (\S+?)(,|$|\n)/.exec(msg);
+  if (m) {
+    const f = m[1];
+    return f.startsWith('--') ? `unknown flag: ${f}` : `unknown shorthand flag: '${f.slice(1, 2)}' in ${f}`;
+  }
+  m = /Flag --(\S+) expects a value/.exec(msg);
+  if (m) return `flag needs an argument: --${m[1]}`;
+  return msg.split('\n')[0];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const api = process.env.ETCDCTL_API;
+  if (api !== undefined && api !== '' && api !== '3') {
+    process.stderr.write(`unsupported API version ${api}\n`);
+    process.exit(1);
+  }
+  const found = findCommand(argv);
+  if ('error' in found) {
+    if (found.error === '' || found.error.startsWith('group:')) {
+      (require('./usage') as typeof import('./usage')).printUsage(found.error.slice(6));
+      return;
+    }
+    process.stderr.write(`Error: ${found.error}\nRun 'etcdctl --help' for usage.\n`);
+    process.stderr.write(`Error: ${found.error}\n`);
+    process.exit(ExitError);
+  }
+  const spec: CommandSpec = commands[found.id]();
+  const flagDefs: FlagDefs = { ...globalFlags, ...(spec.flags ?? {}) };
+  let rest = found.rest;
+  let dashArgs: string[] | undefined;
+  const dash = rest.indexOf('--');
+  if (dash >= 0) {
+    dashArgs = rest.slice(dash + 1);
+    rest = rest.slice(0, dash);
+  }
+  const { parse } = require('@oclif/core/parser') as typeof import('@oclif/core/parser');
+  // biome-ignore lint/suspicious/noExplicitAny: flags are checked by each command
+  let parsed: any;
+  try {
+    parsed = await parse(normalizeBools(rest, flagDefs), { flags: flagDefs, args: {}, strict: false });
+  } catch (e) {
+    const msg = flagError(e);
+    process.stderr.write(`Error: ${msg}\n`);
+    process.exit(ExitError);
+  }
+  const given = new Set<string>();
+  for (const t of parsed.raw) if (t.type === 'flag') given.add(t.flag);
+  if (parsed.flags.help) {
+    (require('./usage') as typeof import('./usage')).printUsage(found.id);
+    return;
+  }
+  let globals: Globals;
+  try {
+    globals = resolveGlobals(parsed.flags, given);
+  } catch (e) {
+    if (e instanceof FlagValueError) {
+      process.stderr.write(`Error: ${e.message}\n`);
+      process.exit(ExitError);
+    }
+    throw e;
+  }
+  let conn: Conn | undefined;
+  const conns: Conn[] = [];
+  let printer: Printer | undefined;
+  const makeConn = (endpoint?: string): Conn => {
+    const opts = connOptions(globals);
+    const { Conn } = require('./conn') as typeof import('./conn');
+    const c = new Conn(opts, endpoint);
+    conns.push(c);
+    return c;
+  };
+  const ctx: Ctx = {
+    globals,
+    given,
+    dashArgs,
+    printer(valueOnly = false) {
+      if (!printer) {
+        const p = newPrinter(globals.writeOut, globals.hex, valueOnly);
+        if (!p) throw new CtlError(ExitBadFeature, 'unsupported output format');
+        printer = p;
+      }
+      return printer;
+    },
+    conn() {
+      if (!conn) {
+        this.printer();
+        conn = makeConn();
+      }
+      return conn;
+    },
+    connTo(endpoint: string) {
+      this.printer();
+      return makeConn(endpoint);
+    },
+  };
+  await spec.run(ctx, parsed.argv as string[], parsed.flags);
+  for (const c of conns) c.close();
+}
+
+function fail(e: unknown): never {
+  if (e instanceof CtlError) {
+    process.stderr.write(`Error: ${e.message}\n`);
+    process.exit(e.code);
+  }
+  const { rpcErrorText } = require('./conn') as typeof import('./conn');
+  process.stderr.write(`Error: ${rpcErrorText(e)}\n`);
+  process.exit(ExitError);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(process.exitCode ?? 0),
+  (e) => fail(e),
+);
+
+export { ExitBadArgs, ExitBadConnection };
