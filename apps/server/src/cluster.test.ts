@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,6 +9,8 @@ import { TestClient } from './test-client.js';
 import { freePorts } from './test-ports.js';
 import { type MemberProcess, memberArgs, spawnEtcd } from './test-process.js';
 
+const ETCDCTL = '/usr/bin/etcdctl';
+const QUICKSTART = '/work/shared/checks/quickstart.sh';
 const HEARTBEAT = 50;
 const ELECTION = 500;
 
@@ -22,7 +25,7 @@ async function leaderOf(clients: TestClient[]): Promise<bigint> {
   return 0n;
 }
 
-test('3 members: kill -9 the leader, a new one is elected, writes continue, the old leader catches up by snapshot', async () => {
+test('3 members: kill -9 the leader, a new one is elected, writes continue, the old leader catches up by snapshot; quick start through a follower', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcd-c3-'));
   const ports = await freePorts(6);
   const names = ['n1', 'n2', 'n3'];
@@ -96,6 +99,14 @@ test('3 members: kill -9 the leader, a new one is elected, writes continue, the 
       'it caught up through a snapshot',
     );
     const all = await back.range('k', 'l', false);
+    if (existsSync(ETCDCTL) && existsSync(QUICKSTART)) {
+      // The user's quick start with Debian's etcdctl, through a member that is not the leader.
+      const r = spawnSync('bash', [QUICKSTART, `127.0.0.1:${ports[2 * li]}`, ETCDCTL], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    }
     for (const kv of all.kvs)
       assert.equal(Buffer.from(kv.value!).toString(), acked.get(Buffer.from(kv.key!).toString()));
   } finally {

@@ -69,6 +69,7 @@ describe('auth against a real server', () => {
       await assert.rejects(alice.put('shared', 'no'), PermissionDeniedError);
       await assert.rejects(alice.put('other', 'no'), PermissionDeniedError);
       await assert.rejects(wrong.get('app/x'), AuthFailedError);
+      await assert.rejects(wrong.watch('app/x'), AuthFailedError);
       await assert.rejects(anon.get('app/x'), EtcdError);
     } finally {
       alice.close();

@@ -1,5 +1,6 @@
 // The client: endpoints, options, and the KV calls; watch, lease, maintenance, cluster and auth hang off it.
 
+import type * as grpc from '@grpc/grpc-js';
 import { AuthClient } from './auth';
 import { PasswordTokens } from './auth-token';
 import { ClusterClient } from './cluster';
@@ -22,11 +23,11 @@ import {
 } from './kv';
 import { LeaseClient } from './lease';
 import { MaintenanceClient } from './maintenance';
-import { type CallOptions, Invoker } from './rpc';
+import { type CallKind, type CallOptions, Invoker } from './rpc';
 import { isReadOnlyTxn, Txn, type TxnResponse, type TxnSpec, txnRequest, txnResponse } from './txn';
 import { WatchHub } from './watch-hub';
 import { Watcher } from './watcher';
-import { wireMethod } from './wire';
+import { type WireMethod, wireMethod } from './wire';
 
 /** Options of `watch`. */
 export interface WatchOptions extends RangeSelector {
@@ -56,12 +57,44 @@ export interface ClientOptions {
   keepAlive?: KeepAliveOptions;
   /** Deadline in ms applied to calls that do not pass `timeout`. Default: none. */
   defaultTimeout?: number;
+  /**
+   * Deadline in ms of each attempt of a call. A read whose attempt times out is retried on the next
+   * member (a write only with `retryWrite`), so a frozen or partitioned member costs one attempt.
+   * Default: none (an attempt may use the whole call deadline).
+   */
+  attemptTimeout?: number;
+  /** Refresh the endpoint list from the member list every this many ms (see `syncEndpoints`). Default: off. */
+  autoSyncInterval?: number;
   /** Retries of a retryable call before its error is returned. Default 8. */
   maxRetries?: number;
   /** Retry every write on transient errors, even ones that may have been applied. Default false. */
   retryWrites?: boolean;
   /** Extra grpc-js channel options. */
   channelOptions?: import('@grpc/grpc-js').ChannelOptions;
+}
+
+/**
+ * Low-level access for tools (etcdctl's verbatim output): any etcd RPC with your own (de)serialisation,
+ * over this client's endpoints, auth token, deadlines and retry policy.
+ */
+export interface Transport {
+  /** A unary call; `kind: 'read'` lets it be retried on transient errors (default 'write'). */
+  unary<Res = any>(
+    method: WireMethod,
+    request: object,
+    options?: CallOptions & { kind?: CallKind },
+  ): Promise<Res>;
+  /** Opens a bidirectional stream on `endpoint` (default: the next endpoint in rotation). */
+  bidiStream(
+    method: WireMethod,
+    options?: { endpoint?: string; requireLeader?: boolean },
+  ): Promise<grpc.ClientDuplexStream<object, any>>;
+  /** Opens a server stream on `endpoint` (default: the next endpoint in rotation). */
+  serverStream(
+    method: WireMethod,
+    request: object,
+    options?: { endpoint?: string; signal?: AbortSignal },
+  ): Promise<grpc.ClientReadableStream<any>>;
 }
 
 /** The subset of the client a key-value consumer needs; `Namespace` implements it too. */
@@ -90,11 +123,12 @@ const callOpts = (o: CallOptions = {}): CallOptions => ({
  * ```
  */
 export class Client implements KV {
-  /** @internal */
+  /** @internal (apps/etcdctl reads it; keep unary/bidi/serverStream/pool.pick stable, or move it to `transport`) */
   readonly invoker: Invoker;
-  /** Endpoints as given. */
+  /** Every endpoint known (as given, then as discovered by `syncEndpoints`). */
   readonly endpoints: readonly string[];
   private hub?: WatchHub;
+  private syncTimer?: NodeJS.Timeout;
   /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
   readonly lease: LeaseClient;
   /** Member list, add, remove, update, promote. */
@@ -115,11 +149,16 @@ export class Client implements KV {
     this.endpoints = pool.endpoints;
     const invOpts = {
       defaultTimeout: options.defaultTimeout,
+      attemptTimeout: options.attemptTimeout,
       maxRetries: options.maxRetries ?? 8,
       retryWrites: !!options.retryWrites,
     };
     this.invoker = new Invoker(pool, invOpts);
     this.lease = new LeaseClient(this.invoker);
+    if (options.autoSyncInterval) {
+      this.syncTimer = setInterval(() => void this.syncEndpoints().catch(() => {}), options.autoSyncInterval);
+      this.syncTimer.unref();
+    }
     this.cluster = new ClusterClient(this.invoker);
     this.maintenance = new MaintenanceClient(this.invoker);
     this.auth = new AuthClient(this.invoker);
@@ -262,8 +301,38 @@ export class Client implements KV {
     );
   }
 
+  /** Low-level RPC access with caller-supplied (de)serialisation; see `Transport`. */
+  get transport(): Transport {
+    const inv = this.invoker;
+    const at = (endpoint?: string) => {
+      if (endpoint === undefined) return inv.pool.pick();
+      const i = inv.pool.indexOf(endpoint);
+      if (i < 0) throw new TypeError(`unknown endpoint ${endpoint}`);
+      return i;
+    };
+    return {
+      unary: (method, request, options = {}) =>
+        inv.unary(method, request, options.kind ?? 'write', callOpts(options)),
+      bidiStream: async (method, options = {}) =>
+        inv.bidi(method, at(options.endpoint), !!options.requireLeader),
+      serverStream: async (method, request, options = {}) =>
+        inv.serverStream(method, at(options.endpoint), request, options.signal),
+    };
+  }
+
+  /**
+   * Replaces the endpoints in rotation with the client URLs of the cluster's voting members, so members
+   * added later are used and removed ones dropped. Resolves with the endpoints now in rotation.
+   */
+  async syncEndpoints(options: CallOptions = {}): Promise<string[]> {
+    const { members } = await this.cluster.memberList(options);
+    this.invoker.pool.setEndpoints(members.filter((m) => !m.isLearner).flatMap((m) => m.clientUrls));
+    return this.invoker.pool.active();
+  }
+
   /** Closes every channel and stream; pending calls fail with ClientClosedError, watchers end. */
   close(): void {
+    clearInterval(this.syncTimer);
     this.hub?.close();
     this.lease.close();
     this.invoker.close();

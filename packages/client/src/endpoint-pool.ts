@@ -51,6 +51,9 @@ export class EndpointPool {
   private readonly clients: Array<grpc.Client | undefined>;
   private readonly downUntil: number[];
   private readonly failures: number[];
+  /** Endpoints dropped by setEndpoints keep their index (streams refer to endpoints by index) but are never picked. */
+  private readonly retired: boolean[];
+  private readonly secure: boolean;
   private readonly credentials: grpc.ChannelCredentials;
   private readonly channelOptions: grpc.ChannelOptions;
   private cursor = 0;
@@ -62,6 +65,7 @@ export class EndpointPool {
     const parsed = endpoints.map(endpointAddress);
     this.addresses = parsed.map((p) => p.address);
     const secure = !!options.tls || parsed.some((p) => p.secure);
+    this.secure = secure;
     this.credentials = secure
       ? grpc.credentials.createSsl(
           toBuf(options.tls?.ca),
@@ -87,6 +91,7 @@ export class EndpointPool {
     this.clients = endpoints.map(() => undefined);
     this.downUntil = endpoints.map(() => 0);
     this.failures = endpoints.map(() => 0);
+    this.retired = endpoints.map(() => false);
     this.cursor = Math.floor(Math.random() * endpoints.length);
   }
 
@@ -118,19 +123,46 @@ export class EndpointPool {
   pick(avoid?: number): number {
     const now = Date.now();
     const n = this.endpoints.length;
+    const live = n - this.retired.filter(Boolean).length;
     for (let step = 0; step < n; step++) {
       const i = (this.cursor + step) % n;
-      if (this.downUntil[i] <= now && (i !== avoid || n === 1)) {
+      if (!this.retired[i] && this.downUntil[i] <= now && (i !== avoid || live === 1)) {
         this.cursor = (i + 1) % n;
         return i;
       }
     }
-    let best = avoid !== undefined && n > 1 ? (avoid + 1) % n : 0;
+    let best = -1;
     for (let i = 0; i < n; i++) {
-      if (i !== avoid && this.downUntil[i] < this.downUntil[best]) best = i;
+      if (this.retired[i] || (i === avoid && live > 1)) continue;
+      if (best < 0 || this.downUntil[i] < this.downUntil[best]) best = i;
     }
     this.cursor = (best + 1) % n;
     return best;
+  }
+
+  /** The endpoints currently in rotation. */
+  active(): string[] {
+    return this.endpoints.filter((_, i) => !this.retired[i]);
+  }
+
+  /**
+   * Replaces the rotation with `endpoints` (e.g. from the member list): new ones are added, missing ones
+   * retired. An empty list changes nothing.
+   */
+  setEndpoints(endpoints: string[]): void {
+    if (endpoints.length === 0) return;
+    const wanted = new Set(endpoints.map((e) => endpointAddress(e).address));
+    for (let i = 0; i < this.endpoints.length; i++) this.retired[i] = !wanted.has(this.addresses[i]);
+    for (const e of endpoints) {
+      const { address } = endpointAddress(e);
+      if (this.addresses.includes(address)) continue;
+      this.endpoints.push(/^\w+:\/\//.test(e) ? e : `${this.secure ? 'https' : 'http'}://${e}`);
+      this.addresses.push(address);
+      this.clients.push(undefined);
+      this.downUntil.push(0);
+      this.failures.push(0);
+      this.retired.push(false);
+    }
   }
 
   /** Marks endpoint `i` as failing; it is skipped until its backoff passes. */

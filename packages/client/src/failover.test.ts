@@ -129,6 +129,21 @@ describe('failover on a 3-member real cluster', () => {
     }
   });
 
+  test('syncEndpoints discovers the other members, so losing the only configured one is survivable', async () => {
+    await cluster.waitHealthy(cluster.members);
+    const client = new Client({ endpoints: [cluster.endpoints[0]], defaultTimeout: 10_000 });
+    try {
+      await client.put('fo5/k', 'v');
+      const active = await client.syncEndpoints();
+      assert.deepEqual([...active].sort(), [...cluster.endpoints].sort());
+      await cluster.kill(0);
+      for (let i = 0; i < 10; i++) assert.equal(await client.getString('fo5/k'), 'v');
+    } finally {
+      client.close();
+      await cluster.restart(0);
+    }
+  });
+
   test('killing the leader: reads, and writes that opt in, carry on through the election', async () => {
     await cluster.waitHealthy(cluster.members);
     const client = new Client({ endpoints: cluster.endpoints, defaultTimeout: 15_000 });

@@ -1,7 +1,7 @@
 // @kv/client: A typed, promise-based etcd v3 client for Node.js.
 
 export { AuthClient, type Permission, type PermissionType } from './auth';
-export { Client, type ClientOptions, type KV, type WatchOptions } from './client';
+export { Client, type ClientOptions, type KV, type Transport, type WatchOptions } from './client';
 export { ClusterClient, type Member, type MembersResponse } from './cluster';
 export { Election, NotLeaderError } from './concurrency/election';
 export { Mutex } from './concurrency/mutex';
@@ -25,7 +25,7 @@ export type {
 export { type GrantOptions, Lease, LeaseClient, type LeaseEvents, type LeaseTimeToLive } from './lease';
 export { type Alarm, type AlarmType, MaintenanceClient, type StatusResponse } from './maintenance';
 export { Namespace } from './namespace';
-export type { CallOptions } from './rpc';
+export type { CallKind, CallOptions } from './rpc';
 export {
   Compare,
   type CompareOp,
@@ -39,3 +39,4 @@ export {
   type TxnSpec,
 } from './txn';
 export { type WatchBatch, type WatchEvent, Watcher, type WatcherEvents } from './watcher';
+export { type WireMethod, wireMethod } from './wire';

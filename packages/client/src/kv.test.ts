@@ -11,6 +11,7 @@ import {
 import { prefixEnd } from './key-range';
 import { freePort, TestCluster } from './test-support/etcd-cluster';
 import { Compare, Op } from './txn';
+import { wireMethod } from './wire';
 
 describe('kv against a real server', () => {
   let cluster: TestCluster;
@@ -217,6 +218,30 @@ describe('kv against a real server', () => {
     await client.put('call/k', 'raw');
     const r = await client.call('KV', 'Range', { key: Buffer.from('call/k') }, { kind: 'read' });
     assert.equal(Buffer.from(r.kvs[0].value).toString(), 'raw');
+  });
+
+  test('transport: unary and server streams with caller-supplied (de)serialisation', async () => {
+    const range = wireMethod('KV', 'Range');
+    const plain = {
+      ...range,
+      deserialize: (b: Buffer) => ({ bytes: b.length, decoded: range.deserialize(b) }),
+    };
+    await client.put('tr/k', 'x');
+    const r = await client.transport.unary<{ bytes: number; decoded: any }>(
+      plain,
+      { key: Buffer.from('tr/k') },
+      { kind: 'read' },
+    );
+    assert.ok(r.bytes > 0);
+    assert.equal(r.decoded.kvs.length, 1);
+    const s = await client.transport.serverStream(
+      wireMethod('Maintenance', 'Snapshot'),
+      {},
+      { endpoint: cluster.endpoints[0] },
+    );
+    let size = 0;
+    for await (const chunk of s) size += chunk.blob.length;
+    assert.ok(size > 0);
   });
 
   test('close() fails pending and later calls with ClientClosedError', async () => {

@@ -4,7 +4,14 @@
 // without a newer acknowledgement, or a member reports TTL <= 0, the lease emits `lost` once.
 import { EventEmitter } from 'node:events';
 import { backoffDelay } from './backoff';
-import { ClientClosedError, LeaseLostError, LeaseNotFoundError, toEtcdError } from './errors';
+import {
+  ClientClosedError,
+  isTransient,
+  LeaseLostError,
+  LeaseNotFoundError,
+  toEtcdError,
+  UnavailableError,
+} from './errors';
 import { headerFromWire, type ResponseHeader, wireBig, wireNum } from './key-value';
 import { type LeaseRef, leaseId } from './kv';
 import type { AuthedStream, CallOptions, Invoker } from './rpc';
@@ -191,7 +198,26 @@ export class LeaseClient {
 
   /** Renews a lease once; resolves with the new TTL in seconds (<= 0: the lease is gone). */
   async keepAliveOnce(lease: LeaseRef, options: CallOptions = {}): Promise<number> {
-    const i = this.invoker.pool.pick();
+    // Renewing is idempotent, so a transient failure is retried on the next member.
+    let last: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const i =
+        options.endpoint === undefined
+          ? this.invoker.pool.pick(last)
+          : this.invoker.pool.indexOf(options.endpoint);
+      last = i;
+      try {
+        return await this.keepAliveOnceAt(i, lease, options);
+      } catch (e) {
+        const err = e as Error;
+        if (options.signal?.aborted || options.endpoint !== undefined || attempt >= 2 || !isTransient(err))
+          throw err;
+        this.invoker.pool.reportFailure(i);
+      }
+    }
+  }
+
+  private async keepAliveOnceAt(i: number, lease: LeaseRef, options: CallOptions): Promise<number> {
     const s = await this.invoker.bidi(wireMethod('Lease', 'LeaseKeepAlive'), i, true);
     return new Promise<number>((resolve, reject) => {
       const timer = options.timeout ? setTimeout(() => s.cancel(), options.timeout) : undefined;
@@ -211,6 +237,10 @@ export class LeaseClient {
       s.on('error', (e) => {
         done();
         reject(options.signal?.aborted ? options.signal.reason : toEtcdError(e));
+      });
+      s.on('end', () => {
+        done();
+        reject(new UnavailableError(14, 'keepalive stream ended without a response'));
       });
       s.write({ ID: leaseId(lease) });
     });

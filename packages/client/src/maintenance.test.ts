@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from './client';
 import { EtcdError } from './errors';
-import { TestCluster } from './test-support/etcd-cluster';
+import { serverKind, TestCluster } from './test-support/etcd-cluster';
 
 describe('maintenance and cluster against a real 3-member cluster', () => {
   let cluster: TestCluster;
@@ -63,8 +63,9 @@ describe('maintenance and cluster against a real 3-member cluster', () => {
       const { size } = await client.maintenance.snapshotToFile(path, { endpoint: cluster.endpoints[0] });
       assert.equal(statSync(path).size, size);
       assert.ok(size > 4096);
-      // A bbolt file: the magic 0xED0CDAED sits in the first meta page.
-      assert.equal(readFileSync(path).readUInt32LE(16), 0xed0cdaed);
+      // etcd's snapshot is a bbolt file: the magic 0xED0CDAED sits in the first meta page. (Our server
+      // keeps RocksDB, so its snapshot format is its own.)
+      if (serverKind() === 'etcd') assert.equal(readFileSync(path).readUInt32LE(16), 0xed0cdaed);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -41,6 +41,17 @@ describe('endpoint pool', () => {
   });
 });
 
+test('setEndpoints adds new endpoints and retires missing ones without renumbering', () => {
+  const pool = new EndpointPool(['http://a:1', 'http://b:1']);
+  pool.setEndpoints(['http://b:1', 'c:1']);
+  assert.deepEqual(pool.endpoints, ['http://a:1', 'http://b:1', 'http://c:1']);
+  assert.deepEqual(pool.active(), ['http://b:1', 'http://c:1']);
+  for (let i = 0; i < 6; i++) assert.notEqual(pool.pick(), 0);
+  pool.setEndpoints([]);
+  assert.deepEqual(pool.active(), ['http://b:1', 'http://c:1']);
+  pool.close();
+});
+
 describe('retry policy', () => {
   test('backoff grows, is jittered and capped', () => {
     for (let a = 0; a < 30; a++) {

@@ -38,6 +38,7 @@ export type AuthedStream = grpc.ClientDuplexStream<object, any> & { authToken?: 
 
 export interface InvokerOptions {
   defaultTimeout?: number;
+  attemptTimeout?: number;
   maxRetries: number;
   retryWrites: boolean;
 }
@@ -77,9 +78,15 @@ export class Invoker {
       const i = pinned >= 0 ? pinned : this.pool.pick(last);
       last = i;
       let token: string | undefined;
+      // A member that accepted the connection but stopped answering (frozen, partitioned) would hold the
+      // call until the overall deadline; a per-attempt deadline lets us move on to the next member.
+      const attemptDeadline =
+        this.options.attemptTimeout && pinned < 0
+          ? Math.min(deadline, Date.now() + this.options.attemptTimeout)
+          : deadline;
       try {
         token = await this.tokens?.token(opts.signal);
-        const res = await this.once<Res>(i, method, request, token, deadline, opts.signal);
+        const res = await this.once<Res>(i, method, request, token, attemptDeadline, opts.signal);
         this.pool.reportSuccess(i);
         return res;
       } catch (thrown) {
@@ -92,12 +99,13 @@ export class Invoker {
           attempt--;
           continue;
         }
-        if (err instanceof UnavailableError) this.pool.reportFailure(i);
+        const attemptTimedOut = err instanceof DeadlineExceededError && attemptDeadline < deadline;
+        if (err instanceof UnavailableError || attemptTimedOut) this.pool.reportFailure(i);
         const retryable =
           pinned < 0 &&
           attempt < this.options.maxRetries &&
           (kind === 'read' || opts.retryWrite || this.options.retryWrites
-            ? isTransient(err)
+            ? isTransient(err) || attemptTimedOut
             : isNotExecuted(err));
         if (!retryable) throw err;
         const wait = backoffDelay(attempt, { initialMs: 25, maxMs: 1000 });

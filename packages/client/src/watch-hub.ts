@@ -8,6 +8,7 @@ import {
   ClientClosedError,
   CompactedError,
   InvalidAuthTokenError,
+  isTransient,
   toEtcdError,
   WatchCanceledError,
 } from './errors';
@@ -208,12 +209,19 @@ export class WatchHub {
       s.cancel();
     }
     this.stream = undefined;
-    if (this.creating) this.queue.unshift(this.creating);
+    const creating = this.creating;
     this.creating = undefined;
+    if (creating && !creating.cancelling) this.queue.unshift(creating);
+    else if (creating) this.end(creating);
     const live = [...this.byId.values()];
     this.byId.clear();
     if (this.closed) return;
     const authFailed = err instanceof InvalidAuthTokenError;
+    if (!s && !authFailed && !isTransient(err)) {
+      // Could not even open a stream, for a reason retrying will not cure (e.g. wrong password).
+      for (const w of [...this.watchers]) this.end(w, err);
+      return;
+    }
     if (this.endpoint >= 0 && !authFailed) this.invoker.pool.reportFailure(this.endpoint);
     // Re-create what was live, in creation order, ahead of watchers that never got created.
     for (const w of live) {
@@ -224,7 +232,7 @@ export class WatchHub {
     }
     this.queue = [...live.filter((w) => !w.isEnded), ...this.queue.filter((w) => !live.includes(w))];
     if (this.watchers.size === 0) return;
-    const delay = authFailed ? 0 : backoffDelay(this.failures++, { initialMs: 50, maxMs: 2000 });
+    const delay = backoffDelay(this.failures++, { initialMs: 50, maxMs: 2000 });
     this.reconnectTimer = setTimeout(async () => {
       if (authFailed) await this.invoker.tokens?.refresh(s?.authToken).catch(() => {});
       this.reconnectTimer = undefined;

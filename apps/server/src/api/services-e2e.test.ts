@@ -126,6 +126,37 @@ describe('etcd services on a real member', () => {
     w.end();
   });
 
+  it('Watch: 200 watchers on one stream each see every event once, in revision order', async () => {
+    const kv = client('KV');
+    const w = client('Watch').Watch();
+    const s = collect(w);
+    const N = 200;
+    for (let i = 0; i < N; i++) w.write({ createRequest: { key: b('fan'), prevKv: i % 2 === 0 } });
+    await s.next(N);
+    const ids = new Set(s.got.map((r) => toNumber(r.watchId)));
+    assert.equal(ids.size, N);
+    const PUTS = 20;
+    for (let i = 0; i < PUTS; i++) await call(kv, 'Put', { key: b('fan'), value: b(String(i)) });
+    const seen = new Map<number, number[]>();
+    const deadline = Date.now() + 15_000;
+    let total = 0;
+    while (total < N * PUTS && Date.now() < deadline) {
+      await s.next(s.got.length + 1).catch(() => {});
+      total = s.got.slice(N).reduce((n, r) => n + r.events.length, 0);
+    }
+    for (const r of s.got.slice(N)) {
+      const list = seen.get(toNumber(r.watchId)) ?? [];
+      for (const ev of r.events) list.push(toNumber(ev.kv.modRevision));
+      seen.set(toNumber(r.watchId), list);
+    }
+    assert.equal(seen.size, N);
+    for (const [, revs] of seen) {
+      assert.equal(revs.length, PUTS);
+      for (let i = 1; i < revs.length; i++) assert.equal(revs[i], revs[i - 1]! + 1);
+    }
+    w.end();
+  });
+
   it('Watch: a compacted start revision is reported and the watcher canceled', async () => {
     const kv = client('KV');
     const r = await call(kv, 'Put', { key: b('c/x'), value: b('1') });
@@ -244,7 +275,7 @@ describe('etcd services on a real member', () => {
     await assert.rejects(call(el, 'Leader', { name: b('nobody') }), /election: no leader/);
   });
 
-  it('the npm etcd3 client: put/get/delete/txn/watch/lease', async () => {
+  it('the npm etcd3 client: put/get/delete/txn/watch/lease/lock/election', async () => {
     const e3 = new Etcd3({ hosts: `http://${addr}` });
     try {
       await e3.put('e3/a').value('1');
@@ -268,6 +299,25 @@ describe('etcd services on a real member', () => {
       assert.equal(await e3.get('e3/leased').string(), null);
       await e3.delete().prefix('e3/');
       assert.equal(await e3.getAll().prefix('e3/').count(), 0);
+
+      // etcd3's lock is a try-lock: a second acquire fails while the first holds it.
+      const first = await e3.lock('e3-mutex').ttl(10).acquire();
+      await assert.rejects(e3.lock('e3-mutex').ttl(10).acquire(), /Failed to acquire a lock on e3-mutex/);
+      await first.release();
+      await (await e3.lock('e3-mutex').ttl(10).acquire()).release();
+
+      // etcd3's election: the campaigner leads, a proclaim is seen, resign leaves no leader.
+      const election = e3.election('e3-election', 10);
+      const campaign = election.campaign('candidate-1');
+      await new Promise<void>((resolve, reject) => {
+        campaign.on('elected', () => resolve());
+        campaign.on('error', reject);
+      });
+      assert.equal(await election.leader(), 'candidate-1');
+      await campaign.proclaim('candidate-1b');
+      assert.equal(await election.leader(), 'candidate-1b');
+      await campaign.resign();
+      assert.equal(await election.leader(), undefined);
     } finally {
       e3.close();
     }

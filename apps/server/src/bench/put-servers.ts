@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     return;
   }
   if (mode === 'h2') {
+    process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile
     h2Server(() => response, Number(process.argv[3] ?? 0));
     return;
   }

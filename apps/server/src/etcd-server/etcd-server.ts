@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
@@ -223,6 +223,9 @@ export class EtcdServer implements EtcdServerApi {
       cfg.initialClusterToken,
       cfg.name,
     );
+    // Finish a snapshot install that a crash interrupted between removing the old backend and the rename.
+    if (!existsSync(paths.dbDir) && existsSync(`${paths.dbDir}.loading`))
+      renameSync(`${paths.dbDir}.loading`, paths.dbDir);
     const backend = await Backend.open(paths.dbDir);
     let joining: RaftCluster | undefined;
     const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
@@ -260,6 +263,17 @@ export class EtcdServer implements EtcdServerApi {
     const s = new EtcdServer(cfg, log, rs, cluster, paths);
     metricsRef.current = s.metrics;
     await s.openStore(backend);
+    // A crash after raft recorded a leader's snapshot but before its backend copy was installed: finish it.
+    if (rs.snapshot && rs.snapshot.metadata.index > s.kv.consistentIndex) {
+      if (!existsSync(s.snapshotDumpPath(rs.snapshot.metadata.index))) {
+        await s.kv.close();
+        await rs.wal.close();
+        throw new Error(
+          `backend is behind the raft snapshot at ${rs.snapshot.metadata.index} (consistent index ${s.kv.consistentIndex}) and the snapshot's data is missing`,
+        );
+      }
+      await s.installSnapshot(rs.snapshot);
+    }
     if (rs.truncatedBytes > 0) log.warn({ bytes: rs.truncatedBytes }, 'cut a torn record off the WAL tail');
     if (rs.fresh && cfg.initialClusterState === 'new') {
       s.rawNode.bootstrap(
@@ -394,16 +408,29 @@ export class EtcdServer implements EtcdServerApi {
     this.raftNode.step(m);
   }
 
+  private snapshotDumpPath(index: number): string {
+    return join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`);
+  }
+
+  /**
+   * Replaces the backend with the leader's copy that came with a snapshot. The copy is loaded into a
+   * side directory first and renamed into place, so a crash leaves either the old or the new backend.
+   */
   private async installSnapshot(snap: Snapshot): Promise<void> {
     const index = snap.metadata.index;
-    const dump = join(this.paths.snapDir, `${index.toString(16).padStart(16, '0')}.dump`);
+    const dump = this.snapshotDumpPath(index);
     this.log.info({ index }, 'installing snapshot');
+    const loading = `${this.paths.dbDir}.loading`;
+    rmSync(loading, { recursive: true, force: true });
+    const fresh = await Backend.open(loading);
+    const rows = loadBackendDump(fresh, dump);
+    fresh.namespace('meta').writeNow({ put: [[SNAPSHOT_SYNC_KEY, Buffer.from(String(index))]] }, true);
+    await fresh.close();
     await this.kv.close();
     rmSync(this.paths.dbDir, { recursive: true, force: true });
-    const backend = await Backend.open(this.paths.dbDir);
-    loadBackendDump(backend, dump);
+    renameSync(loading, this.paths.dbDir);
     rmSync(dump, { force: true });
-    await this.openStore(backend);
+    await this.openStore(await Backend.open(this.paths.dbDir));
     for (const a of this.watchAdapters) a.rebind(this.kv.newWatchStream());
     const saved = this.membersNs.get(MEMBERS_KEY);
     if (saved) this.cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
@@ -412,6 +439,7 @@ export class EtcdServer implements EtcdServerApi {
     this.snapshotIndex = index;
     this.appliedIndex = index;
     this.appliedWaiters.advance(index);
+    this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
   private onLeaderChange(lead: bigint, role: StateType): void {
@@ -831,6 +859,11 @@ export class EtcdServer implements EtcdServerApi {
   /** One keep-alive: the lease's TTL after renewal. Only the leader keeps lease clocks. */
   async renewLease(id: bigint): Promise<number> {
     if (!this.isLeader) throw etcdError(this.lead === 0n ? 'NoLeader' : 'NotLeader');
+    // A new leader starts lease clocks once it has applied its first entry: give it that moment.
+    const until = Date.now() + this.cfg.electionTimeoutMs;
+    while (this.isLeader && !this.lessor.isPrimary && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, this.cfg.heartbeatIntervalMs / 2));
+    }
     await this.appliedWaiters.wait(this.committedIndex);
     try {
       const r = this.lessor.renew(id);

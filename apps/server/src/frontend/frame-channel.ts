@@ -8,6 +8,10 @@ export class FrameChannel {
   private queued = 0;
   private scheduled = false;
   private pending: Buffer | null = null;
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Bytes still missing before the pending frame can be parsed. */
+  private need = 0;
 
   constructor(
     readonly socket: net.Socket,
@@ -50,8 +54,14 @@ export class FrameChannel {
 
   private read(chunk: Buffer): void {
     if (this.pending !== null) {
-      chunk = Buffer.concat([this.pending, chunk]);
+      // Wait for the rest of a large frame without re-concatenating on every chunk.
+      this.parts.push(chunk);
+      this.partsLen += chunk.length;
+      if (this.partsLen < this.need) return;
+      chunk = Buffer.concat([this.pending, ...this.parts]);
       this.pending = null;
+      this.parts = [];
+      this.partsLen = 0;
     }
     let off = 0;
     const n = chunk.length;
@@ -61,7 +71,10 @@ export class FrameChannel {
       this.onFrame(chunk.subarray(off + 4, off + 4 + len));
       off += 4 + len;
     }
-    if (off < n) this.pending = chunk.subarray(off);
+    if (off < n) {
+      this.pending = chunk.subarray(off);
+      this.need = this.pending.length >= 4 ? this.pending.readUInt32BE(0) + 4 - this.pending.length : 1;
+    }
   }
 }
 

@@ -215,7 +215,8 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
     const ac = new AbortController();
     const res = await fetch(`${url}/v3/watch`, {
       method: 'POST',
-      body: JSON.stringify({ create_request: { key: Buffer.from('gw-watch').toString('base64') } }),
+      // A later request that does not decode only ends the sending side, as with grpc-gateway.
+      body: `${JSON.stringify({ create_request: { key: Buffer.from('gw-watch').toString('base64') } })} {"bad`,
       signal: ac.signal,
     });
     const reader = res.body!.getReader();
@@ -237,6 +238,11 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
     const [, ev] = await lines(2);
     assert.equal(Buffer.from(ev.result.events[0].kv.value, 'base64').toString(), 'v1');
     ac.abort();
+    for (const body of ['{"bad', '[1]']) {
+      const r = await fetch(`${url}/v3/watch`, { method: 'POST', body });
+      assert.equal(r.status, 500);
+      assert.equal(((await r.json()) as any).code, 2);
+    }
   });
 
   it('takes watch requests from a request body that stays open', async () => {
@@ -261,7 +267,10 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
     const until = async (n: number) => {
       const end = Date.now() + 10_000;
       while (lines.length < n && Date.now() < end)
-        await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 50);
+        });
       assert.ok(lines.length >= n, JSON.stringify(lines));
     };
     req.write(JSON.stringify({ create_request: { key: Buffer.from('open-body').toString('base64') } }));

@@ -176,12 +176,17 @@ function serveRequestStream(
   }
   entry.stream(stream);
   const splitter = new JsonValueSplitter();
+  let delivered = 0;
+  // As grpc-gateway: a first request that does not decode fails the call (code 2); a later one only
+  // ends the client's sending side, and responses keep flowing.
+  let inputDone = false;
   const fail = (message: string) => {
-    stream.end(new EtcdError(GrpcCode.UNKNOWN, message));
-    req.destroy();
+    inputDone = true;
+    if (delivered === 0) stream.end(new EtcdError(GrpcCode.UNKNOWN, message));
+    else stream.onhalfclose?.();
   };
   req.on('data', (chunk: Buffer) => {
-    if (stream.closed) return;
+    if (stream.closed || inputDone) return;
     for (const text of splitter.push(chunk)) {
       if (stream.closed) return;
       let request: unknown;
@@ -191,12 +196,16 @@ function serveRequestStream(
         fail((e as Error).message);
         return;
       }
-      if (request !== undefined) stream.onmessage?.(request);
+      if (request !== undefined) {
+        delivered++;
+        stream.onmessage?.(request);
+      }
     }
-    if (splitter.pendingLength > opts.maxBodyBytes) fail('request too large');
+    if (!inputDone && splitter.pendingLength > opts.maxBodyBytes) fail('request too large');
   });
   req.on('end', () => {
-    if (stream.closed) return;
+    if (stream.closed || inputDone) return;
+    inputDone = true;
     const rest = splitter.rest();
     if (rest !== '') {
       try {

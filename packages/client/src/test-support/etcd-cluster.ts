@@ -9,6 +9,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+/** Which server the suites run against: Debian's etcd (default) or ours. */
+export function serverKind(): 'etcd' | 'ours' {
+  return process.env.KV_TEST_SERVER === 'ours' ? 'ours' : 'etcd';
+}
+
 export function serverBinary(): string {
   if (process.env.KV_TEST_ETCD_BIN) return process.env.KV_TEST_ETCD_BIN;
   const which = process.env.KV_TEST_SERVER ?? 'etcd';
@@ -189,8 +194,19 @@ export class TestCluster {
     if (!p || p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
+    p.kill('SIGCONT');
     await exited;
     this.members[i].process = undefined;
+  }
+
+  /** Freezes member `i` (SIGSTOP): its sockets stay open but nothing answers. */
+  pause(i: number): void {
+    this.members[i].process?.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused member (SIGCONT). */
+  resume(i: number): void {
+    this.members[i].process?.kill('SIGCONT');
   }
 
   /** Restarts a killed member on its data dir. */
