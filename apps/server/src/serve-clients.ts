@@ -1,7 +1,19 @@
+import { readFileSync } from 'node:fs';
+import type { EtcdConfig } from './config/config.js';
 import { hostPortOf } from './config/urls.js';
 import type { ClientFrontEnd as ClientFrontEndFn } from './embed.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
 import { ClientFrontEnd } from './frontend/client-front-end.js';
+import type { ClientTlsOptions } from './frontend/listener.js';
+
+function tlsOf(cfg: EtcdConfig): ClientTlsOptions {
+  return {
+    cert: readFileSync(cfg.certFile),
+    key: readFileSync(cfg.keyFile),
+    ca: cfg.trustedCaFile ? readFileSync(cfg.trustedCaFile) : undefined,
+    clientCertAuth: cfg.clientCertAuth,
+  };
+}
 
 /** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
 export const serveClients: ClientFrontEndFn = async (server, cfg) => {
@@ -14,6 +26,7 @@ export const serveClients: ClientFrontEndFn = async (server, cfg) => {
         maxRequestBytes: cfg.maxRequestBytes,
         maxTxnOps: cfg.maxTxnOps,
         version: { server: SERVER_VERSION, cluster: CLUSTER_VERSION },
+        tls: url.startsWith('https:') ? tlsOf(cfg) : undefined,
       });
       const bound = await fe.listen(port, host === 'localhost' ? '127.0.0.1' : host);
       server.clientPorts.push(bound);

@@ -98,6 +98,16 @@ test('verification after parsing', () => {
     /unknown auto-compaction-mode "bogus"/,
   );
   verifyConfig(parseArgs([], {}).config);
+  const https = ['--listen-client-urls', 'https://127.0.0.1:2379'];
+  assert.throws(
+    () => verifyConfig(parseArgs(https, {}).config),
+    /TLS key\/cert \(--cert-file, --key-file\) must be provided for client url https:\/\/127.0.0.1:2379/,
+  );
+  const tls = parseArgs([...https, '--cert-file', 'c.pem', '--key-file', 'k.pem', '--client-cert-auth'], {});
+  verifyConfig(tls.config);
+  assert.equal(tls.config.certFile, 'c.pem');
+  assert.equal(tls.config.clientCertAuth, true);
+  assert.deepEqual(tls.warnings, []);
 });
 
 test('initial cluster and durations', () => {

@@ -41,6 +41,13 @@ export interface EtcdConfig {
   compactionBatchLimit: number;
   watchProgressNotifyIntervalMs: number;
   forceNewCluster: boolean;
+  /** Client TLS (--cert-file, --key-file): PEM paths; empty serves plain HTTP/h2c. */
+  certFile: string;
+  keyFile: string;
+  /** --trusted-ca-file: the CA that signs client certificates. */
+  trustedCaFile: string;
+  /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
+  clientCertAuth: boolean;
 }
 
 export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
@@ -76,6 +83,10 @@ export function defaultConfig(): EtcdConfig {
     compactionBatchLimit: 1000,
     watchProgressNotifyIntervalMs: 10 * 60 * 1000,
     forceNewCluster: false,
+    certFile: '',
+    keyFile: '',
+    trustedCaFile: '',
+    clientCertAuth: false,
   };
 }
 
@@ -120,4 +131,11 @@ export function verifyConfig(c: EtcdConfig): void {
   }
   if (c.listenClientUrls.length === 0) throw bad('--listen-client-urls must not be empty');
   if (c.listenPeerUrls.length === 0) throw bad('--listen-peer-urls must not be empty');
+  const https = c.listenClientUrls.find((u) => /^https:/i.test(u));
+  if (https && (!c.certFile || !c.keyFile)) {
+    throw new ConfigError(
+      `TLS key/cert (--cert-file, --key-file) must be provided for client url ${https} with HTTPS scheme`,
+      1,
+    );
+  }
 }

@@ -2,7 +2,7 @@ import type { EtcdConfig } from './config.js';
 import { parseUrlList } from './urls.js';
 
 // Every flag etcd 3.4 knows. Those with a `key` set the config; the rest are accepted and ignored so that
-// command lines written for etcd keep working (TLS, proxy, discovery and profiling are not implemented).
+// command lines written for etcd keep working (peer TLS, proxy, discovery and profiling are not implemented).
 type Kind = 'string' | 'uint' | 'int' | 'bool' | 'urls' | 'choice' | 'duration';
 
 export interface FlagSpec {
@@ -57,12 +57,12 @@ export const FLAGS: readonly FlagSpec[] = [
   f('auto-compaction-retention', 'string', 'autoCompactionRetention'),
   f('auto-compaction-mode', 'string', 'autoCompactionMode'),
   f('enable-v2', 'bool'),
-  f('cert-file', 'string'),
-  f('key-file', 'string'),
-  f('client-cert-auth', 'bool'),
+  f('cert-file', 'string', 'certFile'),
+  f('key-file', 'string', 'keyFile'),
+  f('client-cert-auth', 'bool', 'clientCertAuth'),
   f('client-crl-file', 'string'),
   f('client-cert-allowed-hostname', 'string'),
-  f('trusted-ca-file', 'string'),
+  f('trusted-ca-file', 'string', 'trustedCaFile'),
   f('auto-tls', 'bool'),
   f('peer-cert-file', 'string'),
   f('peer-key-file', 'string'),

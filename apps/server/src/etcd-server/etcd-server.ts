@@ -856,6 +856,10 @@ export class EtcdServer implements EtcdServerApi {
         const resp = await this.leaseTimeToLive(etcdserverpb.LeaseTimeToLiveRequest.decode(body));
         return { body: etcdserverpb.LeaseTimeToLiveResponse.encode(resp).finish() };
       }
+      if (method === 'MemberPromote') {
+        const resp = await this.memberPromote(etcdserverpb.MemberPromoteRequest.decode(body));
+        return { body: etcdserverpb.MemberPromoteResponse.encode(resp).finish() };
+      }
       throw new Error(`unknown forwarded method ${method}`);
     } catch (err) {
       const e = toEtcdError(err);
@@ -1003,12 +1007,18 @@ export class EtcdServer implements EtcdServerApi {
   ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validatePromote(id));
-    if (this.isLeader) {
-      const pr = this.rawNode.status().progress;
-      const leaderMatch = pr.get(this.id)?.match ?? 0;
-      const match = pr.get(id)?.match ?? 0;
-      if (match < leaderMatch * 0.9) throw etcdError('LearnerNotReady');
+    // Only the leader knows how far the learner's log has come, so a follower lets the leader decide.
+    if (!this.isLeader) {
+      const body = await this.forward(
+        'MemberPromote',
+        etcdserverpb.MemberPromoteRequest.encode(req as etcdserverpb.MemberPromoteRequest).finish(),
+      );
+      return { header: this.header(), members: etcdserverpb.MemberPromoteResponse.decode(body).members };
     }
+    const pr = this.rawNode.status().progress;
+    const leaderMatch = pr.get(this.id)?.match ?? 0;
+    const match = pr.get(id)?.match ?? 0;
+    if (match < leaderMatch * 0.9) throw etcdError('LearnerNotReady');
     const m = { ...this.cluster.member(id)!, isLearner: false };
     await this.proposeMemberChange(ConfChangeType.ConfChangeAddNode, id, m);
     return this.memberList();

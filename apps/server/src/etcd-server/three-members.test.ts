@@ -10,7 +10,7 @@ import { silentLogger } from './logger.js';
 
 const b = (s: string) => Buffer.from(s);
 
-test('3 members in one process: follower reads and writes, forwarded keep-alive, MoveLeader', async () => {
+test('3 members in one process: follower reads and writes, forwarded keep-alive and promote, MoveLeader', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'etcd-3in1-'));
   const ports = await freePorts(3);
   const initial = ports.map((p, i) => `m${i}=http://127.0.0.1:${p}`).join(',');
@@ -53,6 +53,20 @@ test('3 members in one process: follower reads and writes, forwarded keep-alive,
       f.leaseRenew(etcdserverpb.LeaseKeepAliveRequest.create({ ID: toLong(12345n) })),
       /etcdserver: requested lease not found/,
     );
+
+    // Promoting a learner that never caught up is refused whichever member is asked: a follower lets the
+    // leader judge, since only the leader tracks the learner's progress.
+    const added = await f.memberAdd(
+      etcdserverpb.MemberAddRequest.create({ peerURLs: ['http://127.0.0.1:1'], isLearner: true }),
+    );
+    const learnerId = added.member!.ID as any;
+    for (const m of [f, leader.server]) {
+      await assert.rejects(
+        m.memberPromote(etcdserverpb.MemberPromoteRequest.create({ ID: learnerId })),
+        /etcdserver: can only promote a learner member which is in sync with leader/,
+      );
+    }
+    await f.memberRemove(etcdserverpb.MemberRemoveRequest.create({ ID: learnerId }));
 
     // MoveLeader hands leadership to the chosen member.
     const target = followers[1]!.server;

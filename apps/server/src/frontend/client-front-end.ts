@@ -7,7 +7,7 @@ import { etcdServices } from '../api/services';
 import type { EtcdServerApi } from '../server-api';
 import { GrpcServer } from './grpc-server';
 import { createHttpGateway, type MetricsSource } from './http-gateway';
-import { createClientListener } from './listener';
+import { type ClientTlsOptions, createClientListener, createTlsClientListener } from './listener';
 
 /** gRPC framing overhead etcd allows on top of --max-request-bytes when receiving (embed.grpcOverheadBytes). */
 export const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -23,6 +23,8 @@ export interface ClientFrontEndOptions {
   metrics?: MetricsSource;
   /** Served at GET /version. */
   version?: { server: string; cluster: string };
+  /** Serve over TLS (https / gRPC with TLS) instead of plain HTTP and h2c. */
+  tls?: ClientTlsOptions;
 }
 
 export class ClientFrontEnd {
@@ -54,7 +56,8 @@ export class ClientFrontEnd {
       version: opts.version ?? { server: '3.4.23', cluster: '3.4.0' },
       metrics: opts.metrics ?? promClient.register,
     });
-    this.listener = createClientListener({ h2: this.grpc.h2, http1: this.http1 });
+    const targets = { h2: this.grpc.h2, http1: this.http1 };
+    this.listener = opts.tls ? createTlsClientListener(targets, opts.tls) : createClientListener(targets);
   }
 
   /** Listens on host:port (port 0 = any free port) and resolves with the port. */

@@ -4,6 +4,7 @@
 import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** A peer that sends nothing identifiable within this long is dropped. */
@@ -50,4 +51,40 @@ export function sniffConnection(socket: net.Socket, targets: ClientListenerTarge
 /** A TCP server that splits its connections between the HTTP/2 (gRPC) and HTTP/1.1 servers. */
 export function createClientListener(targets: ClientListenerTargets): net.Server {
   return net.createServer((socket) => sniffConnection(socket, targets));
+}
+
+/** TLS material for a client port (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+export interface ClientTlsOptions {
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
+  /** Refuse a client whose certificate the CA did not sign (or that sends none). */
+  clientCertAuth?: boolean;
+}
+
+/**
+ * The TLS form of the listener: ALPN offers h2 and http/1.1 so gRPC clients land on the HTTP/2 server
+ * directly; a connection that negotiated nothing (node's https, curl without ALPN) is sniffed as above.
+ */
+export function createTlsClientListener(targets: ClientListenerTargets, opts: ClientTlsOptions): tls.Server {
+  const server = tls.createServer(
+    {
+      cert: opts.cert,
+      key: opts.key,
+      ca: opts.ca,
+      requestCert: opts.clientCertAuth === true,
+      rejectUnauthorized: opts.clientCertAuth === true,
+      ALPNProtocols: ['h2', 'http/1.1'],
+    },
+    (socket) => {
+      if (socket.alpnProtocol === 'h2') {
+        socket.on('error', ignore);
+        socket.setNoDelay(true);
+        targets.h2.emit('connection', socket);
+      } else sniffConnection(socket, targets);
+    },
+  );
+  // A failed handshake (no client certificate, garbage) only concerns that connection.
+  server.on('tlsClientError', ignore);
+  return server;
 }

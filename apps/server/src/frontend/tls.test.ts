@@ -1,0 +1,132 @@
+// Client TLS end to end: a real member serving https:// with --client-cert-auth, driven by Debian's etcdctl
+// (Go's gRPC over TLS) and by node's https for /health.
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Etcd, startEtcd } from '../embed.js';
+import { silentLogger } from '../etcd-server/logger.js';
+import { freePorts } from '../test-ports.js';
+
+const ETCDCTL = '/usr/bin/etcdctl';
+
+/** A throwaway CA and a server and a client certificate signed by it, all for 127.0.0.1. */
+function makeCerts(
+  dir: string,
+): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string> {
+  const f = (n: string) => join(dir, n);
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=t-ca');
+  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  for (const name of ['server', 'client']) {
+    ossl('req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${name}`);
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${name}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${name}.crt`),
+      '-days',
+      '1',
+      '-extfile',
+      f('ext'),
+    );
+  }
+  return {
+    ca: f('ca.crt'),
+    serverCert: f('server.crt'),
+    serverKey: f('server.key'),
+    clientCert: f('client.crt'),
+    clientKey: f('client.key'),
+  };
+}
+
+describe('client TLS', { skip: !existsSync(ETCDCTL) && 'needs /usr/bin/etcdctl' }, () => {
+  let etcd: Etcd;
+  let dir: string;
+  let certs: ReturnType<typeof makeCerts>;
+  let url = '';
+
+  const ctl = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        ETCDCTL,
+        [`--endpoints=${url}`, '--dial-timeout=3s', '--command-timeout=5s', `--cacert=${certs.ca}`, ...args],
+        { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 20_000 },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as any).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'etcd-tls-'));
+    certs = makeCerts(dir);
+    const [cp, pp] = await freePorts(2);
+    url = `https://127.0.0.1:${cp}`;
+    etcd = await startEtcd(
+      {
+        name: 'tls',
+        dataDir: join(dir, 'data'),
+        listenClientUrls: [url],
+        advertiseClientUrls: [url],
+        listenPeerUrls: [`http://127.0.0.1:${pp}`],
+        initialAdvertisePeerUrls: [`http://127.0.0.1:${pp}`],
+        certFile: certs.serverCert,
+        keyFile: certs.serverKey,
+        trustedCaFile: certs.ca,
+        clientCertAuth: true,
+        heartbeatIntervalMs: 20,
+        electionTimeoutMs: 200,
+      },
+      { logger: silentLogger() },
+    );
+    await etcd.server.ready();
+  });
+  after(async () => {
+    await etcd?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('etcdctl with a client certificate puts and gets over TLS', async () => {
+    const auth = [`--cert=${certs.clientCert}`, `--key=${certs.clientKey}`];
+    assert.deepEqual(await ctl([...auth, 'put', 'tls-k', 'v']), { code: 0, stdout: 'OK\n', stderr: '' });
+    const got = await ctl([...auth, 'get', 'tls-k']);
+    assert.equal(got.stdout, 'tls-k\nv\n');
+  });
+
+  it('etcdctl without a client certificate is refused', async () => {
+    const r = await ctl(['get', 'tls-k']);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stdout, '');
+  });
+
+  it('GET /health over https with the client certificate', async () => {
+    const body = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = https.get(
+        `${url}/health`,
+        {
+          ca: readFileSync(certs.ca),
+          cert: readFileSync(certs.clientCert),
+          key: readFileSync(certs.clientKey),
+        },
+        (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        },
+      );
+      req.on('error', reject);
+    });
+    assert.equal(body.status, 200);
+    assert.match(body.body, /"health":"true"/);
+  });
+});
