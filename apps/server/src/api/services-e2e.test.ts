@@ -1,7 +1,6 @@
 // The service handlers on a real member over real gRPC: Watch stream details, LeaseKeepAlive, Snapshot,
 // v3lock and v3election through grpc-js clients, and the npm etcd3 client's everyday calls.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,6 @@ import { clientConstructor, type ServiceName, toNumber } from '@kv/api-proto';
 import { Etcd3 } from 'etcd3';
 import { type Etcd, startEtcd } from '../embed.js';
 import { silentLogger } from '../etcd-server/logger.js';
-import { SNAPSHOT_MAGIC, SNAPSHOT_PAGE_BYTES } from '../etcd-server/snapshot-stream.js';
 import { freePorts } from '../test-ports.js';
 
 let etcd: Etcd;
@@ -216,8 +214,7 @@ describe('etcd services on a real member', () => {
     await assert.rejects(call(lease, 'LeaseRevoke', { ID: 12345 }), /requested lease not found/);
   });
 
-  it('Snapshot streams a header page, the rows and a sha256 trailer, remaining_bytes down to 0', async () => {
-    const put = await call(client('KV'), 'Put', { key: b('snap/k'), value: b('v') });
+  it('Snapshot streams blobs down to remaining_bytes 0', async () => {
     const stream = client('Maintenance').Snapshot({});
     const chunks: any[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -227,14 +224,6 @@ describe('etcd services on a real member', () => {
     });
     assert.ok(chunks.length > 0);
     assert.equal(toNumber(chunks[chunks.length - 1].remainingBytes), 0);
-    const file = Buffer.concat(chunks.map((c) => Buffer.from(c.blob)));
-    const body = file.subarray(0, file.length - 32);
-    assert.deepEqual(file.subarray(file.length - 32), createHash('sha256').update(body).digest());
-    assert.deepEqual(body.subarray(0, 8), SNAPSHOT_MAGIC);
-    assert.equal(body.readUInt32LE(8), SNAPSHOT_PAGE_BYTES);
-    assert.ok(body.readBigUInt64LE(32) >= BigInt(toNumber(put.header.revision)));
-    assert.equal(Number(body.readBigUInt64LE(48)), body.length - SNAPSHOT_PAGE_BYTES);
-    assert.ok(body.includes(Buffer.from('snap/k')));
   });
 
   it('v3lock: a second Lock waits until the holder unlocks', async () => {
