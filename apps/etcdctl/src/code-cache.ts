@@ -11,6 +11,8 @@ import { Script } from 'node:vm';
 const enableCompileCache = (Module as unknown as { enableCompileCache?: (dir?: string) => unknown })
   .enableCompileCache;
 let compileCacheOn = false;
+/** Each script runs once, however many modules of the CLI bundle ask for it (one grpc-js instance). */
+const loaded = new Map<string, unknown>();
 
 function mark(what: string): void {
   if (process.env.KV_ETCDCTL_TIMING)
@@ -19,6 +21,11 @@ function mark(what: string): void {
 
 /** Runs `file` (a CommonJS script) once and returns its exports. */
 export function loadCached(file: string): unknown {
+  if (!loaded.has(file)) loaded.set(file, run(file));
+  return loaded.get(file);
+}
+
+function run(file: string): unknown {
   if (process.env.KV_ETCDCTL_NO_CACHE || typeof enableCompileCache === 'function') {
     if (!compileCacheOn) enableCompileCache?.(join(tmpdir(), 'kv-etcdctl-compile-cache'));
     compileCacheOn = true;
