@@ -58,7 +58,8 @@ await build({
 await build({
   ...common,
   stdin: {
-    contents: "module.exports = { '@kv/client': require('@kv/client'), '@grpc/grpc-js': require('@grpc/grpc-js') };",
+    contents:
+      "module.exports = { '@kv/client': require('@kv/client'), '@grpc/grpc-js': require('@grpc/grpc-js') };",
     resolveDir: '.',
     loader: 'js',
   },

@@ -35,7 +35,9 @@ function defaultRoots(): Buffer | undefined {
   } catch {
     return undefined; // node only warns about an unreadable file
   }
-  return Buffer.from(`${(require('node:tls') as typeof import('node:tls')).rootCertificates.join('\n')}\n${pem}`);
+  return Buffer.from(
+    `${(require('node:tls') as typeof import('node:tls')).rootCertificates.join('\n')}\n${pem}`,
+  );
 }
 
 const READS = new Set([
@@ -94,7 +96,14 @@ export class Conn {
     this.client = new Client({
       endpoints: t ? endpoints.map((e) => (/^\w+:\/\//.test(e) ? e : `https://${e}`)) : endpoints,
       auth: opts.user !== undefined ? { username: opts.user, password: opts.password ?? '' } : undefined,
-      tls: t ? { ca: t.ca ? read(t.ca) : defaultRoots(), cert: read(t.cert), key: read(t.key), serverName: t.serverName } : undefined,
+      tls: t
+        ? {
+            ca: t.ca ? read(t.ca) : defaultRoots(),
+            cert: read(t.cert),
+            key: read(t.key),
+            serverName: t.serverName,
+          }
+        : undefined,
       // etcd's gRPC server answers pings closer than 5s apart with GOAWAY (too_many_pings); grpc-go
       // clients ping only when idle, grpc-js on a fixed period, so the period is kept above that floor.
       keepAlive: { timeMs: Math.max(opts.keepAliveTimeMs, 10_000), timeoutMs: opts.keepAliveTimeoutMs },

@@ -53,7 +53,14 @@ test('requests encode as the generated code decodes them', () => {
 
 test('responses decode as the generated code encodes them', () => {
   const header = { clusterId: toLong(2n ** 64n - 1n, true), memberId: 9, revision: toLong(big), raftTerm: 2 };
-  const kv = { key: Buffer.from('k'), value: Buffer.from('v'), createRevision: 3, modRevision: 4, version: 2, lease: 5 };
+  const kv = {
+    key: Buffer.from('k'),
+    value: Buffer.from('v'),
+    createRevision: 3,
+    modRevision: 4,
+    version: 2,
+    lease: 5,
+  };
   const range = wire.decode(
     wire.RangeResponse,
     Buffer.from(etcdserverpb.RangeResponse.encode({ header, kvs: [kv, kv], more: true, count: 12 }).finish()),

@@ -63,12 +63,7 @@ export class LeanConn {
     return this.full;
   }
 
-  private call(
-    method: string,
-    m: (typeof methods)[string],
-    req: Any,
-    timeoutMs: number,
-  ): Promise<Any> {
+  private call(method: string, m: (typeof methods)[string], req: Any, timeoutMs: number): Promise<Any> {
     const http2 = require('node:http2') as typeof import('node:http2');
     const body = m.encode(req);
     const frame = Buffer.allocUnsafe(5 + body.length);
@@ -87,8 +82,7 @@ export class LeanConn {
       };
       // Once the request is on the wire, a lost answer is ambiguous: a read is asked again by the
       // full client, a write is reported as the client reports an unanswered call.
-      const lost = () =>
-        done(!sent || !m.write ? new HandOver() : { code: 14, details: 'connection lost' });
+      const lost = () => done(!sent || !m.write ? new HandOver() : { code: 14, details: 'connection lost' });
       // With other endpoints left the full client may still succeed; with one it would report the
       // same deadline.
       const timer = setTimeout(() => {
@@ -127,9 +121,7 @@ export class LeanConn {
         if (httpStatus !== 200 || status === undefined) return lost();
         const code = Number(status);
         if (code !== 0) {
-          const handOver = m.write
-            ? NOT_EXECUTED.test(message)
-            : code === 14 || TRANSIENT.test(message);
+          const handOver = m.write ? NOT_EXECUTED.test(message) : code === 14 || TRANSIENT.test(message);
           return done(handOver ? new HandOver() : { code, details: message, message });
         }
         const data = Buffer.concat(chunks);
