@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Start-up benchmark: wall time of `etcdctl get foo` against a real etcd, ours next to etcd's own
-// etcdctl 3.4 and a bare `node -e 0`. usage: node scripts/bench-startup.mjs [runs=20]
+// Start-up benchmark: wall and CPU time of `etcdctl get foo` against a real etcd, ours next to etcd's
+// own etcdctl 3.4 and a bare `node -e 0`. usage: node scripts/bench-startup.mjs [runs=20] [baseline-bin]
+// A baseline (another build's bin/etcdctl) is measured too. Commands run interleaved, one run of each
+// per round, so that a shared machine's load changes disturb every command alike.
 // Needs a build (dist/) and /usr/bin/etcd. Prints median, mean and min per command.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { TestEtcd } = require('../dist/test-support/etcd.js');
 const runs = Number(process.argv[2] ?? 20);
+const baseline = process.argv[3];
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 const etcd = await TestEtcd.start();
@@ -18,35 +21,49 @@ try {
   spawnSync('bin/etcdctl', [ep, 'put', 'foo', 'bar'], { env });
   const cases = [
     ['node -e 0', process.execPath, ['-e', '0']],
+    // node reads NODE_EXTRA_CA_CERTS while starting (tens of ms); bin/etcdctl keeps it out of that
+    ...(env.NODE_EXTRA_CA_CERTS
+      ? [
+          [
+            'node -e 0, no NODE_EXTRA_CA_CERTS',
+            process.execPath,
+            ['-e', '0'],
+            { ...env, NODE_EXTRA_CA_CERTS: '' },
+          ],
+        ]
+      : []),
     ['ours: bin/etcdctl get foo', 'bin/etcdctl', [ep, 'get', 'foo']],
   ];
+  if (baseline) cases.push([`baseline get foo`, baseline, [ep, 'get', 'foo']]);
   if (existsSync('/usr/bin/etcdctl'))
     cases.push(['etcd 3.4: etcdctl get foo', '/usr/bin/etcdctl', [ep, 'get', 'foo']]);
-  for (const [name, bin, args] of cases) {
-    spawnSync(bin, args, { env }); // warm-up (and, for ours, the code cache)
-    const times = [];
-    const cpu = [];
-    for (let i = 0; i < runs; i++) {
+  const times = cases.map(() => []);
+  const cpu = cases.map(() => []);
+  for (const [, bin, args, e = env] of cases) spawnSync(bin, args, { env: e }); // warm-up (and the code cache)
+  for (let i = 0; i < runs; i++) {
+    cases.forEach(([name, bin, args, e = env], c) => {
       const t = process.hrtime.bigint();
       // GNU time reports the child's CPU time, which a busy machine disturbs far less than wall time
       const r = timeBin
-        ? spawnSync(timeBin, ['-f', '%U %S', bin, ...args], { env })
-        : spawnSync(bin, args, { env });
-      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+        ? spawnSync(timeBin, ['-f', '%U %S', bin, ...args], { env: e })
+        : spawnSync(bin, args, { env: e });
+      times[c].push(Number(process.hrtime.bigint() - t) / 1e6);
       if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr}`);
       if (timeBin) {
         const [u, s] = String(r.stderr).trim().split('\n').pop().split(' ').map(Number);
-        cpu.push((u + s) * 1000);
+        cpu[c].push((u + s) * 1000);
       }
-    }
-    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const mean = times.reduce((a, b) => a + b, 0) / times.length;
+    });
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  cases.forEach(([name], c) => {
+    const mean = times[c].reduce((a, b) => a + b, 0) / times[c].length;
     console.log(
-      `${name.padEnd(28)} wall median ${med(times).toFixed(1)} ms  mean ${mean.toFixed(1)} ms  min ${Math.min(...times).toFixed(1)} ms` +
-        (cpu.length ? `  cpu median ${med(cpu).toFixed(0)} ms` : '') +
+      `${name.padEnd(36)} wall median ${med(times[c]).toFixed(1)} ms  mean ${mean.toFixed(1)} ms  min ${Math.min(...times[c]).toFixed(1)} ms` +
+        (cpu[c].length ? `  cpu median ${med(cpu[c]).toFixed(0)} ms` : '') +
         `  (${runs} runs)`,
     );
-  }
+  });
 } finally {
   await etcd.stop();
 }

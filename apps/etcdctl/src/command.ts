@@ -18,6 +18,8 @@ export interface Ctx {
   printer(valueOnly?: boolean): Printer;
   /** the connection (made on first use) */
   conn(): Conn;
+  /** the connection for get/put/del's KV calls: a lean one when the options allow (made on first use) */
+  kv(): Pick<Conn, 'unary'>;
   /** a connection to one given endpoint */
   connTo(endpoint: string): Conn;
 }

@@ -22,6 +22,24 @@ function skipTlsVerification(): void {
 
 type Any = any;
 
+/**
+ * The roots node would have used: its own plus NODE_EXTRA_CA_CERTS, which bin/etcdctl keeps from node's
+ * start-up (undefined: node's defaults are already right).
+ */
+function defaultRoots(): Buffer | undefined {
+  const extra = (process as { kvEtcdctlExtraCa?: string }).kvEtcdctlExtraCa;
+  if (!extra) return undefined;
+  let pem: string;
+  try {
+    pem = require('node:fs').readFileSync(extra, 'utf8');
+  } catch {
+    return undefined; // node only warns about an unreadable file
+  }
+  return Buffer.from(
+    `${(require('node:tls') as typeof import('node:tls')).rootCertificates.join('\n')}\n${pem}`,
+  );
+}
+
 const READS = new Set([
   'Range',
   'LeaseTimeToLive',
@@ -78,7 +96,14 @@ export class Conn {
     this.client = new Client({
       endpoints: t ? endpoints.map((e) => (/^\w+:\/\//.test(e) ? e : `https://${e}`)) : endpoints,
       auth: opts.user !== undefined ? { username: opts.user, password: opts.password ?? '' } : undefined,
-      tls: t ? { ca: read(t.ca), cert: read(t.cert), key: read(t.key), serverName: t.serverName } : undefined,
+      tls: t
+        ? {
+            ca: t.ca ? read(t.ca) : defaultRoots(),
+            cert: read(t.cert),
+            key: read(t.key),
+            serverName: t.serverName,
+          }
+        : undefined,
       // etcd's gRPC server answers pings closer than 5s apart with GOAWAY (too_many_pings); grpc-go
       // clients ping only when idle, grpc-js on a fixed period, so the period is kept above that floor.
       keepAlive: { timeMs: Math.max(opts.keepAliveTimeMs, 10_000), timeoutMs: opts.keepAliveTimeoutMs },

@@ -179,6 +179,7 @@ async function main(argv: string[]): Promise<void> {
     throw e;
   }
   let conn: Conn | undefined;
+  let kv: Pick<Conn, 'unary' | 'close'> | undefined;
   const conns: Conn[] = [];
   let printer: Printer | undefined;
   const makeConn = (endpoint?: string): Conn => {
@@ -210,6 +211,15 @@ async function main(argv: string[]): Promise<void> {
       }
       return conn;
     },
+    kv() {
+      if (!kv) {
+        this.printer();
+        const opts = connOptions(globals, given);
+        const { LeanConn } = require('./lean-conn') as typeof import('./lean-conn');
+        kv = LeanConn.create(opts, () => this.conn()) ?? this.conn();
+      }
+      return kv;
+    },
     connTo(endpoint: string) {
       this.printer();
       return makeConn(endpoint);
@@ -218,6 +228,7 @@ async function main(argv: string[]): Promise<void> {
   mark('flags parsed');
   await spec.run(ctx, parsed.argv as string[], parsed.flags);
   mark('command done');
+  if (kv && kv !== conn) kv.close();
   for (const c of conns) c.close();
 }
 

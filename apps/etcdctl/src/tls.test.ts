@@ -92,3 +92,15 @@ test('TLS flags behave as etcdctl 3.4', { skip }, async () => {
     if (c[0] === 'put') assert.equal(a.stdout, 'OK\n'); // the server really is reached over TLS
   }
 });
+
+test('roots from NODE_EXTRA_CA_CERTS are trusted as Go trusts SSL_CERT_FILE', { skip }, async () => {
+  // bin/etcdctl keeps the variable out of node's start-up and adds the file to the roots itself
+  const ca = join(dir, 'ca.pem');
+  const args = [`--endpoints=${etcd.endpoint}`, 'get', 'a', '--insecure-transport=false'];
+  const a = await run(OURS, args, { env: { NODE_EXTRA_CA_CERTS: ca } });
+  const b = await run(REFERENCE, args, { env: { SSL_CERT_FILE: ca } });
+  assert.equal(a.stdout, 'a\nb\n', a.stderr);
+  assert.equal(a.stdout, b.stdout);
+  const untrusted = await run(OURS, args, { env: { NODE_EXTRA_CA_CERTS: '' } });
+  assert.equal(untrusted.code, 1);
+});

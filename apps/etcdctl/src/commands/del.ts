@@ -29,7 +29,7 @@ export const del: CommandSpec = {
       );
     const range = keyRange(args[0], { prefix: f.prefix, fromKey: f['from-key'], rangeEnd: args[1] });
     const printer = ctx.printer();
-    const raw = await ctx.conn().unary('KV', 'DeleteRange', { ...range, prevKv: f['prev-kv'] });
+    const raw = await ctx.kv().unary('KV', 'DeleteRange', { ...range, prevKv: f['prev-kv'] });
     printer.del(normalize(DeleteRangeResponse, raw));
   },
 };

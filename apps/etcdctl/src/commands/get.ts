@@ -42,7 +42,7 @@ export const get: CommandSpec = {
     if (target === undefined) throw new CtlError(ExitBadFeature, `bad sort target ${f['sort-by']}`);
     const range = keyRange(args[0], { prefix: f.prefix, fromKey: f['from-key'], rangeEnd: args[1] });
     const printer = ctx.printer();
-    const raw = await ctx.conn().unary('KV', 'Range', {
+    const raw = await ctx.kv().unary('KV', 'Range', {
       ...range,
       limit: f.limit,
       revision: f.rev > 0 ? f.rev : 0,

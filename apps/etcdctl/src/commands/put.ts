@@ -33,7 +33,7 @@ export const put: CommandSpec = {
       throw new CtlError(ExitBadArgs, `bad lease ID (${(e as Error).message}), expecting ID in Hex`);
     }
     const printer = ctx.printer();
-    const raw = await ctx.conn().unary('KV', 'Put', {
+    const raw = await ctx.kv().unary('KV', 'Put', {
       key: bytes(args[0]),
       value,
       lease: lease.toString(),

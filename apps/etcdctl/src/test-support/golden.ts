@@ -82,7 +82,6 @@ export class Side {
       out = out.split(u.toString()).join(name);
       out = out.split(BigInt.asIntN(64, id).toString()).join(name);
       out = out.split(u.toString(16).padStart(16, '0')).join(name);
-      out = out.split(u.toString(16).padStart(16, ' ')).join(name);
       out = out.split(u.toString(16)).join(name);
     }
     out = out.split(this.etcd.endpoint).join('ENDPOINT').split(this.etcd.peerUrl).join('PEER_URL');
