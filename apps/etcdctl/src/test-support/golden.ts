@@ -82,6 +82,8 @@ export class Side {
       out = out.split(u.toString()).join(name);
       out = out.split(BigInt.asIntN(64, id).toString()).join(name);
       out = out.split(u.toString(16).padStart(16, '0')).join(name);
+      // etcdctl prints some IDs with %16x: a shorter ID carries leading spaces that belong to it
+      out = out.split(u.toString(16).padStart(16, ' ')).join(name);
       out = out.split(u.toString(16)).join(name);
     }
     out = out.split(this.etcd.endpoint).join('ENDPOINT').split(this.etcd.peerUrl).join('PEER_URL');
