@@ -36,6 +36,8 @@ const r = spawnSync(
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',
     '--test-reporter-destination=.test-results.tap',
+    // A hung test must fail the run, not hold CI until its limit: no single test here needs 5 minutes.
+    `--test-timeout=${process.env.KV_TEST_TIMEOUT_MS ?? 300000}`,
     ...extra,
     ...files,
   ],

@@ -18,7 +18,7 @@ for (const top of ['packages', 'apps', 'tests']) {
       return m.length ? Number(m[m.length - 1][1]) : 0;
     };
     const p = last('pass');
-    const fl = last('fail');
+    const fl = last('fail') + last('cancelled');
     const s = last('skipped');
     console.log(`${top}/${name}: ${p} passed, ${fl} failed, ${s} skipped`);
     pass += p;
