@@ -1,27 +1,9 @@
 // The errors the server returns to clients. Stock clients (etcdctl, clientv3, etcd3) match on the exact
 // gRPC code and message text, so both are etcd's (api/v3rpc/rpctypes/error.go, etcd 3.4/3.5).
 
-/** gRPC status codes (google.golang.org/grpc/codes). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  ABORTED: 10,
-  OUT_OF_RANGE: 11,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  DATA_LOSS: 15,
-  UNAUTHENTICATED: 16,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+import { GrpcCode } from '@kv/api-proto';
+
+export { GrpcCode };
 
 /** An error with a gRPC status: thrown by the core and the handlers, sent to the client as grpc-status/grpc-message. */
 export class EtcdError extends Error {

@@ -18,3 +18,5 @@ export const GrpcCode = {
   DATA_LOSS: 15,
   UNAUTHENTICATED: 16,
 } as const;
+/** A gRPC status code value. */
+export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
