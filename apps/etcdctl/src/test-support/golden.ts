@@ -84,8 +84,8 @@ export class Side {
       out = out.split(u.toString(16).padStart(16, '0')).join(name);
       out = out.split(u.toString(16)).join(name);
     }
-    // "member add" prints both IDs with %16x, so a 15-digit ID carries a leading space
-    out = out.replace(/Member +(\S+) added to cluster +(\S+)/g, 'Member $1 added to cluster $2');
+    // "member add/update/remove/promote" print both IDs with %16x, so a 15-digit ID carries a leading space
+    out = out.replace(/Member +(\S+) ([a-z]+ (?:to|in|from)) cluster +(\S+)/g, 'Member $1 $2 cluster $3');
     out = out.split(this.etcd.endpoint).join('ENDPOINT').split(this.etcd.peerUrl).join('PEER_URL');
     out = out.split(this.dir).join('DIR');
     out = out.replace(/took = \S+/g, 'took = T').replace(/"took":"[^"]*"/g, '"took":"T"');
