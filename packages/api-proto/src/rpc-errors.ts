@@ -125,6 +125,10 @@ export const etcdErrors = {
   },
   Canceled: { code: GrpcCode.CANCELLED, message: 'etcdserver: request canceled' },
   DeadlineExceeded: { code: GrpcCode.DEADLINE_EXCEEDED, message: 'etcdserver: context deadline exceeded' },
+  NotSupportedForLearner: {
+    code: GrpcCode.UNAVAILABLE,
+    message: 'etcdserver: rpc not supported for learner',
+  },
 } as const satisfies Record<string, { code: number; message: string }>;
 
 export type EtcdErrorName = keyof typeof etcdErrors;
