@@ -1085,6 +1085,12 @@ export class EtcdServer implements EtcdServerApi {
     while (Date.now() < end) {
       if (this.lead === target) return { header: this.header() };
       await new Promise((r) => setTimeout(r, 20));
+      // Raft gives a transfer up after an election timeout (e.g. the target lagged on a loaded machine);
+      // the request still has time, so ask again rather than wait out the deadline.
+      if (this.isLeader && this.rawNode.basicStatus().leadTransferee === 0n && this.lead !== target) {
+        this.rawNode.transferLeader(target);
+        this.raftNode.kick();
+      }
     }
     throw etcdError('Timeout');
   }
