@@ -63,6 +63,11 @@ export interface ClientOptions {
    * Default: none (an attempt may use the whole call deadline).
    */
   attemptTimeout?: number;
+  /**
+   * How long a watch create may go unanswered before the watch stream moves to another member, in ms.
+   * Default 5000.
+   */
+  watchCreateTimeout?: number;
   /** Refresh the endpoint list from the member list every this many ms (see `syncEndpoints`). Default: off. */
   autoSyncInterval?: number;
   /** Retries of a retryable call before its error is returned. Default 8. */
@@ -128,6 +133,7 @@ export class Client implements KV {
   /** Every endpoint known (as given, then as discovered by `syncEndpoints`). */
   readonly endpoints: readonly string[];
   private hub?: WatchHub;
+  private readonly watchCreateTimeout?: number;
   private syncTimer?: NodeJS.Timeout;
   /** Leases: grant (kept alive by default), revoke, timeToLive, list. */
   readonly lease: LeaseClient;
@@ -147,6 +153,7 @@ export class Client implements KV {
       channelOptions: options.channelOptions,
     });
     this.endpoints = pool.endpoints;
+    this.watchCreateTimeout = options.watchCreateTimeout;
     const invOpts = {
       defaultTimeout: options.defaultTimeout,
       attemptTimeout: options.attemptTimeout,
@@ -268,7 +275,7 @@ export class Client implements KV {
       filters,
       prevKv: !!options.prevKv,
     };
-    this.hub ??= new WatchHub(this.invoker);
+    this.hub ??= new WatchHub(this.invoker, this.watchCreateTimeout);
     const hub = this.hub;
     const w = new Watcher(request, options.startRevision ?? 0, (x) => hub.cancel(x), options.stripPrefix);
     options.signal?.throwIfAborted();

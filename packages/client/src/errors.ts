@@ -1,6 +1,7 @@
 // Typed errors. Every failure of an RPC surfaces as an EtcdError (or a subclass picked from etcd's
 // error text), so callers can branch with instanceof instead of matching strings.
 import { status as Status } from '@grpc/grpc-js';
+import { etcdErrors } from '@kv/api-proto';
 
 /** Any error returned by an etcd member or by the transport. `code` is the gRPC status code. */
 export class EtcdError extends Error {
@@ -82,16 +83,27 @@ export class ClientClosedError extends Error {
   }
 }
 
-const byText: Array<[RegExp, new (code: number, details: string) => EtcdError]> = [
-  [/etcdserver: no leader/, NoLeaderError],
-  [/etcdserver: leader changed/, LeaderChangedError],
+type EtcdErrorName = keyof typeof etcdErrors;
+// The texts come from the same table the server answers from, so a renamed message cannot drift apart.
+const byName: Array<[EtcdErrorName[], new (code: number, details: string) => EtcdError]> = [
+  [['NoLeader'], NoLeaderError],
+  [['LeaderChanged'], LeaderChangedError],
   // An old auth revision is cured the same way: authenticate again and retry.
-  [/etcdserver: (invalid auth token|revision of auth store is old)/, InvalidAuthTokenError],
-  [/etcdserver: authentication failed/, AuthFailedError],
-  [/etcdserver: permission denied/, PermissionDeniedError],
-  [/etcdserver: requested lease not found/, LeaseNotFoundError],
-  [/mvcc: required revision is a future revision/, FutureRevisionError],
+  [['InvalidAuthToken', 'AuthOldRevision'], InvalidAuthTokenError],
+  [['AuthFailed'], AuthFailedError],
+  [['PermissionDenied'], PermissionDeniedError],
+  [['LeaseNotFound'], LeaseNotFoundError],
+  [['FutureRev'], FutureRevisionError],
 ];
+// Matched without the `etcdserver: ` prefix: mvcc errors reach clients with and without it.
+const bare = (name: EtcdErrorName) => etcdErrors[name].message.replace(/^etcdserver: (?=mvcc:)/, '');
+const byText = byName.map(([names, cls]) => [names.map(bare), cls] as const);
+const compactedText = bare('Compacted');
+// Members refuse these before proposing anything. ('server stopped' is not one: a stopping member may
+// already have proposed the request.)
+const refusedTexts = (['NotCapable', 'Unhealthy'] as const).map(bare);
+// Covers the longer 'possibly due to ...' variants, which start with the same words.
+const timeoutText = bare('Timeout');
 
 /** Turns a grpc-js ServiceError (or anything thrown) into the most specific EtcdError. */
 export function toEtcdError(err: unknown, endpoint?: string): Error {
@@ -100,9 +112,9 @@ export function toEtcdError(err: unknown, endpoint?: string): Error {
   if (typeof e?.code !== 'number') return err instanceof Error ? err : new Error(String(err));
   const details = typeof e.details === 'string' ? e.details : String(e.message ?? '');
   let out: EtcdError;
-  const match = byText.find(([re]) => re.test(details));
+  const match = byText.find(([texts]) => texts.some((t) => details.includes(t)));
   if (match) out = new match[1](e.code, details);
-  else if (/mvcc: required revision has been compacted/.test(details)) out = new CompactedError(0, details);
+  else if (details.includes(compactedText)) out = new CompactedError(0, details);
   else if (e.code === Status.UNAVAILABLE) out = new UnavailableError(e.code, details);
   else if (e.code === Status.DEADLINE_EXCEEDED) out = new DeadlineExceededError(e.code, details);
   else out = new EtcdError(e.code, details);
@@ -117,8 +129,9 @@ export function toEtcdError(err: unknown, endpoint?: string): Error {
 export function isNotExecuted(err: Error): boolean {
   if (err instanceof NoLeaderError) return true;
   if (err instanceof UnavailableError) {
-    return /No connection established|ECONNREFUSED|connect ECONN|Connection refused|etcdserver: stopped|not capable|etcdserver: unhealthy cluster/i.test(
-      err.details,
+    return (
+      /No connection established|ECONNREFUSED|connect ECONN|Connection refused/i.test(err.details) ||
+      refusedTexts.some((t) => err.details.includes(t))
     );
   }
   return false;
@@ -130,7 +143,7 @@ export function isTransient(err: Error): boolean {
     err instanceof UnavailableError ||
     err instanceof NoLeaderError ||
     err instanceof LeaderChangedError ||
-    (err instanceof EtcdError && /etcdserver: request timed out/.test(err.details))
+    (err instanceof EtcdError && err.details.includes(timeoutText))
   );
 }
 

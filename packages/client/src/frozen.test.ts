@@ -20,7 +20,12 @@ describe('a frozen member of a 3-member real cluster', () => {
 
   test('reads move on after an attempt timeout; the watcher resumes elsewhere via keepalive', async () => {
     const opts = { endpoints: cluster.endpoints, keepAlive: { timeMs: 500, timeoutMs: 500 } };
-    const client = new Client({ ...opts, defaultTimeout: 15_000, attemptTimeout: 400 });
+    const client = new Client({
+      ...opts,
+      defaultTimeout: 15_000,
+      attemptTimeout: 400,
+      watchCreateTimeout: 1000,
+    });
     const watchClient = new Client(opts);
     try {
       const start = (await client.put('fz/start', '')).header.revision + 1;
@@ -37,17 +42,32 @@ describe('a frozen member of a 3-member real cluster', () => {
       const deadline = Date.now() + 10_000;
       while ((got.at(-1)?.kv.modRevision ?? 0) < last && Date.now() < deadline) await sleep(20);
       assert.notEqual(cluster.indexOf(w.endpoint ?? ''), frozen, 'watcher moved to another member');
-      // The reference history is read from a whole cluster: it checks the watcher above, not this read.
-      cluster.resume(frozen);
+      // The reference history is read by a new watch whose stream is steered onto the frozen member:
+      // its create goes unanswered, and the watch must move on to a live member.
+      const pool = client.invoker.pool;
+      for (let i = 0; i < 2 * pool.size && pool.pick() !== (frozen + pool.size - 1) % pool.size; i++);
+      pool.reportSuccess(frozen);
+      const t0 = Date.now();
       const history: WatchEvent[] = [];
+      let historyEndpoint: string | undefined;
       const h = await client.watch('fz/k/', { prefix: true, startRevision: start });
       const timer = setTimeout(() => void h.cancel(), 20_000);
       for await (const e of h) {
+        if (history.length === 0) {
+          assert.ok(Date.now() - t0 < 15_000, 'the new watch got going');
+          historyEndpoint = h.endpoint;
+        }
         history.push(e);
         if (e.kv.modRevision >= last) break;
       }
       clearTimeout(timer);
       await h.cancel();
+      assert.notEqual(
+        cluster.indexOf(historyEndpoint ?? ''),
+        frozen,
+        'the new watch moved off the frozen member',
+      );
+      cluster.resume(frozen);
       const fmt = (e: WatchEvent) => `${e.type} ${e.kv.keyString}=${e.kv.valueString}@${e.kv.modRevision}`;
       // Resuming the member lets it apply the puts it received while frozen (retried writes are not
       // idempotent): those land after `last`, outside the window compared here.

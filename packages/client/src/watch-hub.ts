@@ -10,6 +10,7 @@ import {
   InvalidAuthTokenError,
   isTransient,
   toEtcdError,
+  UnavailableError,
   WatchCanceledError,
 } from './errors';
 import { headerFromWire, kvFromWire, wireNum } from './key-value';
@@ -35,8 +36,18 @@ export class WatchHub {
   private readonly firstCreate = new Map<Watcher, Pending>();
   private readonly cancels = new Map<Watcher, Array<() => void>>();
   private closed = false;
+  private createTimer?: NodeJS.Timeout;
 
-  constructor(private readonly invoker: Invoker) {}
+  /**
+   * @param createTimeoutMs how long a create may wait for its `created` reply before the stream is given
+   * up and opened on another member. A member that accepts connections but is frozen or cut off answers
+   * nothing, and grpc-js neither fails a call queued on a connecting channel nor pings a channel that is
+   * not ready; a healthy member answers a create at once, whatever its start revision.
+   */
+  constructor(
+    private readonly invoker: Invoker,
+    private readonly createTimeoutMs = 5000,
+  ) {}
 
   /** Registers a watcher; resolves once a member has created it. */
   add(w: Watcher, signal?: AbortSignal): Promise<void> {
@@ -99,6 +110,7 @@ export class WatchHub {
       this.stream = undefined;
       this.byId.clear();
       this.creating = undefined;
+      this.clearCreateTimer();
       s.removeAllListeners();
       s.on('error', () => {});
       s.cancel();
@@ -138,6 +150,16 @@ export class WatchHub {
     if (!w) return;
     this.creating = w;
     s.write({ createRequest: { ...w.request, startRevision: w.nextRevision } });
+    const endpoint = this.invoker.pool.endpoints[this.endpoint];
+    this.createTimer = setTimeout(() => {
+      const ms = this.createTimeoutMs;
+      this.onBroken(s, new UnavailableError(14, `watch create got no reply from ${endpoint} in ${ms} ms`));
+    }, this.createTimeoutMs);
+  }
+
+  private clearCreateTimer(): void {
+    clearTimeout(this.createTimer);
+    this.createTimer = undefined;
   }
 
   private onResponse(s: AuthedStream, res: any): void {
@@ -147,6 +169,7 @@ export class WatchHub {
     if (res.created) {
       const w = this.creating;
       this.creating = undefined;
+      this.clearCreateTimer();
       if (!w) return;
       if (res.canceled) {
         const err = this.cancelError(res);
@@ -209,6 +232,7 @@ export class WatchHub {
       s.cancel();
     }
     this.stream = undefined;
+    this.clearCreateTimer();
     const creating = this.creating;
     this.creating = undefined;
     if (creating && !creating.cancelling) this.queue.unshift(creating);
@@ -243,6 +267,7 @@ export class WatchHub {
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    this.clearCreateTimer();
     const s = this.stream;
     this.stream = undefined;
     if (s) {
