@@ -27,6 +27,8 @@ export interface Caller {
   commonName(): string | undefined;
 }
 
+export type Access = 'read' | 'write' | 'readwrite';
+
 export interface EtcdServerApi {
   // --- KV ---
   range(req: etcdserverpb.RangeRequest, caller?: Caller): P<etcdserverpb.IRangeResponse>;
@@ -60,10 +62,11 @@ export interface EtcdServerApi {
    */
   watchStream(sink: WatchSink): WatchStream;
   /**
-   * May `caller` watch [key, rangeEnd)? undefined when auth is off (no wait); otherwise a promise that
-   * rejects with the EtcdError whose text becomes the create response's cancel_reason.
+   * May `caller` read and/or write [key, rangeEnd) (empty rangeEnd: the key; "\0": from key on)? For the
+   * front end's own compositions (watch create, Lock, Election). undefined when auth is off (no wait);
+   * otherwise a promise rejecting with the EtcdError etcd answers.
    */
-  authorizeWatch(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array): P<void> | undefined;
+  authorize(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array, access: Access): P<void> | undefined;
 
   // --- Cluster ---
   memberList(req: etcdserverpb.MemberListRequest): P<etcdserverpb.IMemberListResponse>;

@@ -71,7 +71,7 @@ class WatchSession implements WatchSink {
 
   private create(c: etcdserverpb.IWatchCreateRequest): Promise<void> | undefined {
     const key = c.key && c.key.length > 0 ? c.key : Buffer.from([0]);
-    const check = this.server.authorizeWatch(this.call, key, c.rangeEnd ?? Buffer.alloc(0));
+    const check = this.server.authorize(this.call, key, c.rangeEnd ?? Buffer.alloc(0), 'read');
     if (check === undefined) {
       this.createNow(c, key);
       return undefined;

@@ -28,14 +28,6 @@ export function keyInterval(key: Uint8Array, rangeEnd: Uint8Array | null | undef
   return { begin, end: Buffer.from(rangeEnd.buffer, rangeEnd.byteOffset, rangeEnd.byteLength) };
 }
 
-/** etcd's isValidPermissionRange: a key, and a range end that is empty, "\0", or after the key. */
-export function isValidPermissionRange(key: Uint8Array | null | undefined, rangeEnd?: Uint8Array | null): boolean {
-  if (!key || key.length === 0) return false;
-  if (!rangeEnd || rangeEnd.length === 0) return true;
-  if (rangeEnd.length === 1 && rangeEnd[0] === 0) return true;
-  return Buffer.compare(Buffer.from(key), Buffer.from(rangeEnd)) < 0;
-}
-
 /** Sorted, disjoint, non-touching intervals covering the same keys as `list`. */
 function merge(list: Interval[]): Interval[] {
   const sorted = list.filter((i) => cmpEnd(i.begin, i.end) < 0).sort((a, b) => Buffer.compare(a.begin, b.begin));

@@ -24,7 +24,7 @@ import {
 import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permission-check.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
-import { type AuthInfo, AuthStore } from '../auth/store.js';
+import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
 import { SimpleTokens } from '../auth/tokens.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
@@ -35,7 +35,13 @@ import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
 import { RaftNode } from '../raft-node/raft-node.js';
-import type { Caller, WatchStream as ClientWatchStream, EtcdServerApi, WatchSink } from '../server-api.js';
+import type {
+  Access,
+  Caller,
+  WatchStream as ClientWatchStream,
+  EtcdServerApi,
+  WatchSink,
+} from '../server-api.js';
 import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
@@ -57,6 +63,13 @@ export { CLUSTER_VERSION, SERVER_VERSION };
 const MEMBERS_KEY = Buffer.from('cluster');
 const SNAPSHOT_SYNC_KEY = Buffer.from('snapshot_synced_index');
 const { AlarmType } = etcdserverpb;
+/** The auth store's error texts behind etcd's gRPC ones (auth/store.go), for the paths that leak them. */
+const RAW_AUTH_ERRORS = new Map([
+  ['etcdserver: permission denied', 'auth: permission denied'],
+  ['etcdserver: user name is empty', 'auth: user name is empty'],
+  ['etcdserver: user name not found', 'auth: user not found'],
+  ['etcdserver: invalid auth token', 'auth: invalid auth token'],
+]);
 
 export interface EtcdServerOptions {
   logger?: Logger;
@@ -654,7 +667,9 @@ export class EtcdServer implements EtcdServerApi {
   async propose(req: etcdserverpb.InternalRaftRequest.$Properties, who?: AuthInfo | null): Promise<ApplyResult> {
     if (this.stopped) throw etcdError('Stopped');
     const id = this.reqIds.next();
-    // Apply checks the proposer's rights as of the auth revision it was authenticated at.
+    // Apply checks the proposer's rights as of the auth revision it was authenticated at; the member's
+    // own proposals (no `who` given) run as root, as etcd's WithRoot.
+    if (who === undefined && this.auth.enabled) who = { username: ROOT, revision: this.auth.revision };
     req.header =
       who == null
         ? { ID: toLong(id, true) }
@@ -831,10 +846,13 @@ export class EtcdServer implements EtcdServerApi {
     return r.resp as etcdserverpb.CompactionResponse.$Properties;
   }
 
-  authorizeWatch(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array): Promise<void> | undefined {
+  authorize(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array, access: Access): Promise<void> | undefined {
     if (!this.auth.enabled) return undefined;
     // etcd checks a from-key watch ("\0") as the single key; we check the whole range it will see.
-    return this.authInfo(caller).then((who) => this.auth.isRangePermitted(who, key, rangeEnd));
+    return this.authInfo(caller).then((who) => {
+      if (access !== 'write') this.auth.isRangePermitted(who, key, rangeEnd);
+      if (access !== 'read') this.auth.isDeleteRangePermitted(who, key, rangeEnd);
+    });
   }
 
   watchStream(sink: WatchSink): ClientWatchStream {
@@ -1214,7 +1232,9 @@ export class EtcdServer implements EtcdServerApi {
    * null. A token this member does not know is "invalid auth token".
    */
   private async authInfo(caller: Caller | undefined): Promise<AuthInfo | null> {
-    if (!this.auth.enabled || caller === undefined) return null;
+    if (!this.auth.enabled) return null;
+    // No caller: the member itself (health check, embedding code, lease expiry), as etcd's WithRoot.
+    if (caller === undefined) return { username: ROOT, revision: this.auth.revision };
     const token = caller.token;
     if (token === undefined || token === '') {
       if (!this.cfg.clientCertAuth) return null;
@@ -1240,10 +1260,19 @@ export class EtcdServer implements EtcdServerApi {
     return who;
   }
 
-  /** With auth on, the caller must have the root role (Hash, HashKV, Defragment, Snapshot). */
+  /**
+   * With auth on, the caller must have the root role (Hash, HashKV, Defragment, Snapshot). etcd 3.4's
+   * maintenance server returns the auth store's own error here, unconverted, so clients see gRPC code
+   * Unknown with "auth: ..." text; we answer the same.
+   */
   private async requireAdmin(caller: Caller | undefined): Promise<void> {
     if (!this.auth.enabled) return;
-    this.auth.isAdminPermitted(await this.authInfo(caller));
+    try {
+      this.auth.isAdminPermitted(await this.authInfo(caller));
+    } catch (err) {
+      const raw = RAW_AUTH_ERRORS.get((err as Error).message);
+      throw raw === undefined ? err : new Error(raw);
+    }
   }
 
   /** A read checked at one auth revision is refused if the rights changed before it was answered. */
