@@ -177,3 +177,41 @@ describe('auth state across a kill -9 of our server', {
     assert.match(await run(ep, { args: [...root, 'role', 'get', 'app'] }), /\[app\/, app0\) \(prefix app\/\)/);
   });
 });
+
+describe('auth in a 3-member cluster', { skip: skipReason(), timeout: SUITE_TIMEOUT_MS }, () => {
+  let c: Cluster;
+  before(async () => {
+    c = await Cluster.start({ size: 3 });
+  });
+  after(async () => {
+    await c?.destroy();
+  });
+
+  it('enabled on one member, a user authenticates and works on the others; tokens are valid on every member', async () => {
+    const [m1, m2, m3] = c.members as [Cluster['members'][0], Cluster['members'][0], Cluster['members'][0]];
+    for (const step of STEPS.slice(0, 12)) await run(m1.endpoint, step);
+    assert.match(await run(m1.endpoint, { args: ['auth', 'enable'] }), /Authentication Enabled/);
+    assert.match(await run(m2.endpoint, { args: [...alice, 'put', 'app/x', '1'] }), /OK/);
+    assert.match(await run(m3.endpoint, { args: [...alice, 'get', 'app/x', '--consistency=s'] }), /app\/x\n1\n/);
+    assert.match(await run(m3.endpoint, { args: [...alice, 'put', 'other', '1'] }), /permission denied/);
+    assert.match(await run(m2.endpoint, { args: ['get', 'app/x'] }), /user name is empty/);
+    // A token assigned through m1 is known to m2 and m3 once they applied its entry.
+    const auth = await httpRequest(`${m1.clientUrl}/v3/auth/authenticate`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'alice', password: 'alicepw' }),
+    });
+    const token = (JSON.parse(auth.body) as { token: string }).token;
+    for (const m of [m2, m3]) {
+      const r = await httpRequest(`${m.clientUrl}/v3/kv/range`, {
+        method: 'POST',
+        body: JSON.stringify({ key: Buffer.from('app/x').toString('base64') }),
+        headers: { authorization: token },
+      });
+      assert.equal(r.status, 200, r.body);
+      assert.match(r.body, /"count":"1"/);
+    }
+    // Management from a follower as root; the change reaches every member.
+    assert.match(await run(m3.endpoint, { args: [...root, 'user', 'revoke-role', 'alice', 'app'] }), /revoked/);
+    assert.match(await run(m2.endpoint, { args: [...alice, 'get', 'app/x'] }), /permission denied/);
+  });
+});
