@@ -98,7 +98,10 @@ export interface EtcdServerApi {
   userAdd(req: etcdserverpb.AuthUserAddRequest, caller?: Caller): P<etcdserverpb.IAuthUserAddResponse>;
   userGet(req: etcdserverpb.AuthUserGetRequest, caller?: Caller): P<etcdserverpb.IAuthUserGetResponse>;
   userList(req: etcdserverpb.AuthUserListRequest, caller?: Caller): P<etcdserverpb.IAuthUserListResponse>;
-  userDelete(req: etcdserverpb.AuthUserDeleteRequest, caller?: Caller): P<etcdserverpb.IAuthUserDeleteResponse>;
+  userDelete(
+    req: etcdserverpb.AuthUserDeleteRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthUserDeleteResponse>;
   userChangePassword(
     req: etcdserverpb.AuthUserChangePasswordRequest,
     caller?: Caller,
@@ -114,7 +117,10 @@ export interface EtcdServerApi {
   roleAdd(req: etcdserverpb.AuthRoleAddRequest, caller?: Caller): P<etcdserverpb.IAuthRoleAddResponse>;
   roleGet(req: etcdserverpb.AuthRoleGetRequest, caller?: Caller): P<etcdserverpb.IAuthRoleGetResponse>;
   roleList(req: etcdserverpb.AuthRoleListRequest, caller?: Caller): P<etcdserverpb.IAuthRoleListResponse>;
-  roleDelete(req: etcdserverpb.AuthRoleDeleteRequest, caller?: Caller): P<etcdserverpb.IAuthRoleDeleteResponse>;
+  roleDelete(
+    req: etcdserverpb.AuthRoleDeleteRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthRoleDeleteResponse>;
   roleGrantPermission(
     req: etcdserverpb.AuthRoleGrantPermissionRequest,
     caller?: Caller,

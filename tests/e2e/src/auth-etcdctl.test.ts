@@ -12,10 +12,14 @@ interface Step {
 
 /** One etcdctl run as the comparison sees it: exit code, stdout, and the `Error:` lines of stderr. */
 async function run(endpoint: string, step: Step): Promise<string> {
-  const child = spawn(ETCDCTL, [`--endpoints=${endpoint}`, '--dial-timeout=3s', '--command-timeout=8s', ...step.args], {
-    env: { ...process.env, ETCDCTL_API: '3' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    ETCDCTL,
+    [`--endpoints=${endpoint}`, '--dial-timeout=3s', '--command-timeout=8s', ...step.args],
+    {
+      env: { ...process.env, ETCDCTL_API: '3' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -129,7 +133,9 @@ describe('etcdctl user/role/auth commands: our server answers as etcd 3.4', {
 }, () => {
   it('the same sequence prints the same stdout, Error: lines and exit codes on both', async () => {
     const [etcd, ours] = await Promise.all([transcript('etcd'), transcript('ours')]);
-    const diffs = STEPS.flatMap((_, i) => (ours[i] === etcd[i] ? [] : [`--- etcd:\n${etcd[i]}\n+++ ours:\n${ours[i]}`]));
+    const diffs = STEPS.flatMap((_, i) =>
+      ours[i] === etcd[i] ? [] : [`--- etcd:\n${etcd[i]}\n+++ ours:\n${ours[i]}`],
+    );
     assert.equal(diffs.length, 0, diffs.join('\n\n'));
   });
 });
@@ -174,7 +180,10 @@ describe('auth state across a kill -9 of our server', {
     assert.match(await run(ep, { args: [...alice, 'get', 'app/k'] }), /app\/k\nv\n/);
     assert.match(await run(ep, { args: [...alice, 'put', 'shared', 'no'] }), /permission denied/);
     assert.match(await run(ep, { args: [...root, 'user', 'list'] }), /alice\nbob\nroot\n/);
-    assert.match(await run(ep, { args: [...root, 'role', 'get', 'app'] }), /\[app\/, app0\) \(prefix app\/\)/);
+    assert.match(
+      await run(ep, { args: [...root, 'role', 'get', 'app'] }),
+      /\[app\/, app0\) \(prefix app\/\)/,
+    );
   });
 });
 
@@ -192,7 +201,10 @@ describe('auth in a 3-member cluster', { skip: skipReason(), timeout: SUITE_TIME
     for (const step of STEPS.slice(0, 12)) await run(m1.endpoint, step);
     assert.match(await run(m1.endpoint, { args: ['auth', 'enable'] }), /Authentication Enabled/);
     assert.match(await run(m2.endpoint, { args: [...alice, 'put', 'app/x', '1'] }), /OK/);
-    assert.match(await run(m3.endpoint, { args: [...alice, 'get', 'app/x', '--consistency=s'] }), /app\/x\n1\n/);
+    assert.match(
+      await run(m3.endpoint, { args: [...alice, 'get', 'app/x', '--consistency=s'] }),
+      /app\/x\n1\n/,
+    );
     assert.match(await run(m3.endpoint, { args: [...alice, 'put', 'other', '1'] }), /permission denied/);
     assert.match(await run(m2.endpoint, { args: ['get', 'app/x'] }), /user name is empty/);
     // A token assigned through m1 is known to m2 and m3 once they applied its entry.
@@ -211,7 +223,10 @@ describe('auth in a 3-member cluster', { skip: skipReason(), timeout: SUITE_TIME
       assert.match(r.body, /"count":"1"/);
     }
     // Management from a follower as root; the change reaches every member.
-    assert.match(await run(m3.endpoint, { args: [...root, 'user', 'revoke-role', 'alice', 'app'] }), /revoked/);
+    assert.match(
+      await run(m3.endpoint, { args: [...root, 'user', 'revoke-role', 'alice', 'app'] }),
+      /revoked/,
+    );
     assert.match(await run(m2.endpoint, { args: [...alice, 'get', 'app/x'] }), /permission denied/);
   });
 });

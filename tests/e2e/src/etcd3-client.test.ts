@@ -170,7 +170,11 @@ describe(`npm etcd3 client with username/password auth [${serverKind()}]`, {
     } finally {
       setup.close();
     }
-    admin = new Etcd3({ hosts: c.clientUrls, dialTimeout: 5000, auth: { username: 'root', password: 'rootpw' } });
+    admin = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'root', password: 'rootpw' },
+    });
   });
   after(async () => {
     admin?.close();
@@ -178,8 +182,16 @@ describe(`npm etcd3 client with username/password auth [${serverKind()}]`, {
   });
 
   it('a user reads and writes its keys, is denied others; a wrong password fails', async () => {
-    const alice = new Etcd3({ hosts: c.clientUrls, dialTimeout: 5000, auth: { username: 'alice', password: 'alicepw' } });
-    const wrong = new Etcd3({ hosts: c.clientUrls, dialTimeout: 5000, auth: { username: 'alice', password: 'x' } });
+    const alice = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'alice', password: 'alicepw' },
+    });
+    const wrong = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'alice', password: 'x' },
+    });
     try {
       await alice.put('app/one').value('1');
       assert.equal(await alice.get('app/one').string(), '1');
@@ -188,7 +200,10 @@ describe(`npm etcd3 client with username/password auth [${serverKind()}]`, {
       await assert.rejects(wrong.get('app/one').string(), EtcdAuthenticationFailedError);
       await admin.put('secret').value('s');
       assert.equal(await admin.get('secret').string(), 's');
-      assert.deepEqual((await admin.user('alice').roles()).map((r) => r.name), ['app']);
+      assert.deepEqual(
+        (await admin.user('alice').roles()).map((r) => r.name),
+        ['app'],
+      );
       const perms = await admin.role('app').permissions();
       assert.equal(perms.length, 1);
       assert.equal(perms[0]!.permission, 'Readwrite');

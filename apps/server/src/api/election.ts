@@ -148,9 +148,9 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
         authorizePrefix(server, call, prefixOf(req.name), 'read')
           .then(() => observe(server, prefixOf(req.name), call, cancel))
           .then(
-          () => call.end(),
-          (e) => call.end(cancel.cancelled ? undefined : e),
-        );
+            () => call.end(),
+            (e) => call.end(cancel.cancelled ? undefined : e),
+          );
       };
     },
   );

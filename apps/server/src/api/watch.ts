@@ -88,7 +88,13 @@ class WatchSession implements WatchSink {
 
   /** etcd's answer to a create it refuses: watch ID -1, created and canceled, with the reason. */
   private refuse(reason: string): void {
-    this.send({ header: this.server.header(), watchId: -1, created: true, canceled: true, cancelReason: reason });
+    this.send({
+      header: this.server.header(),
+      watchId: -1,
+      created: true,
+      canceled: true,
+      cancelReason: reason,
+    });
   }
 
   private createNow(c: etcdserverpb.IWatchCreateRequest, key: Uint8Array): void {

@@ -19,7 +19,6 @@ import {
 } from '@kv/mvcc';
 import type { AuthStore } from '../auth/store.js';
 import { EtcdError, etcdError } from '../errors.js';
-import { checkPermission } from './permission-check.js';
 import {
   deleteFromPb,
   deleteRespToPb,
@@ -31,6 +30,7 @@ import {
   txnFromPb,
   txnRespToPb,
 } from './pb-convert.js';
+import { checkPermission } from './permission-check.js';
 
 /** What a proposal's waiter receives once its entry is applied. */
 export interface ApplyResult {
@@ -197,7 +197,10 @@ export class Applier {
       return ok();
     }
     if (r.authUserChangePassword) {
-      a.userChangePassword(r.authUserChangePassword.name ?? '', r.authUserChangePassword.hashedPassword ?? '');
+      a.userChangePassword(
+        r.authUserChangePassword.name ?? '',
+        r.authUserChangePassword.hashedPassword ?? '',
+      );
       return ok();
     }
     if (r.authUserGrantRole) {
@@ -208,7 +211,8 @@ export class Applier {
       a.userRevokeRole(r.authUserRevokeRole.name ?? '', r.authUserRevokeRole.role ?? '');
       return ok();
     }
-    if (r.authUserGet) return { resp: { header: this.header(this.d.kv.rev), roles: a.userGet(r.authUserGet.name ?? '') } };
+    if (r.authUserGet)
+      return { resp: { header: this.header(this.d.kv.rev), roles: a.userGet(r.authUserGet.name ?? '') } };
     if (r.authUserList) return { resp: { header: this.header(this.d.kv.rev), users: a.userList() } };
     if (r.authRoleList) return { resp: { header: this.header(this.d.kv.rev), roles: a.roleList() } };
     if (r.authRoleAdd) {
@@ -219,7 +223,8 @@ export class Applier {
       a.roleDelete(r.authRoleDelete.role ?? '');
       return ok();
     }
-    if (r.authRoleGet) return { resp: { header: this.header(this.d.kv.rev), perm: a.roleGet(r.authRoleGet.role ?? '') } };
+    if (r.authRoleGet)
+      return { resp: { header: this.header(this.d.kv.rev), perm: a.roleGet(r.authRoleGet.role ?? '') } };
     if (r.authRoleGrantPermission) {
       const p = r.authRoleGrantPermission.perm;
       a.roleGrantPermission(

@@ -31,7 +31,7 @@ function needsAdmin(r: Req): boolean {
 /** Who proposed `r`, from its header (null: nobody, which fails every check while auth is enabled). */
 export function proposer(r: Req): AuthInfo | null {
   const h = r.header;
-  if (!h || !h.username) return null;
+  if (!h?.username) return null;
   return { username: h.username, revision: toNumber(h.authRevision) };
 }
 
@@ -51,7 +51,8 @@ export function checkPermission(auth: AuthStore, lessor: Lessor, r: Req): void {
   else if (r.authUserGet) {
     if (!auth.isAdmin(ai) && r.authUserGet.name !== ai?.username) auth.isAdminPermitted(ai);
   } else if (r.authRoleGet) {
-    if (!auth.isAdmin(ai) && !auth.hasRole(ai?.username ?? '', r.authRoleGet.role ?? '')) auth.isAdminPermitted(ai);
+    if (!auth.isAdmin(ai) && !auth.hasRole(ai?.username ?? '', r.authRoleGet.role ?? ''))
+      auth.isAdminPermitted(ai);
   }
 }
 
@@ -77,7 +78,8 @@ export function checkTxn(
   for (const c of t.compare ?? []) auth.isRangePermitted(ai, c.key ?? Buffer.alloc(0), c.rangeEnd);
   for (const ops of [t.success, t.failure]) {
     for (const op of ops ?? []) {
-      if (op.requestRange) auth.isRangePermitted(ai, op.requestRange.key ?? Buffer.alloc(0), op.requestRange.rangeEnd);
+      if (op.requestRange)
+        auth.isRangePermitted(ai, op.requestRange.key ?? Buffer.alloc(0), op.requestRange.rangeEnd);
       else if (op.requestPut) checkPut(auth, lessor, ai, op.requestPut);
       else if (op.requestDeleteRange) checkDelete(auth, ai, op.requestDeleteRange);
       else if (op.requestTxn) checkTxn(auth, lessor, ai, op.requestTxn);

@@ -30,7 +30,9 @@ export function keyInterval(key: Uint8Array, rangeEnd: Uint8Array | null | undef
 
 /** Sorted, disjoint, non-touching intervals covering the same keys as `list`. */
 function merge(list: Interval[]): Interval[] {
-  const sorted = list.filter((i) => cmpEnd(i.begin, i.end) < 0).sort((a, b) => Buffer.compare(a.begin, b.begin));
+  const sorted = list
+    .filter((i) => cmpEnd(i.begin, i.end) < 0)
+    .sort((a, b) => Buffer.compare(a.begin, b.begin));
   const out: Interval[] = [];
   for (const i of sorted) {
     const last = out[out.length - 1];

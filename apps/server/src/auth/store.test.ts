@@ -93,7 +93,9 @@ test('store: users, roles and their errors, persisted through the backend batch 
     assert.deepEqual(store.roleList(), ['app']);
     assert.deepEqual(store.userGet('alice'), ['app']);
     assert.deepEqual(
-      store.roleGet('app').map((p) => [p.permType, Buffer.from(p.key).toString(), Buffer.from(p.rangeEnd).toString()]),
+      store
+        .roleGet('app')
+        .map((p) => [p.permType, Buffer.from(p.key).toString(), Buffer.from(p.rangeEnd).toString()]),
       [
         [READWRITE, 'app/', 'app0'],
         [WRITE, 'shared', ''],
@@ -116,9 +118,13 @@ test('store: users, roles and their errors, persisted through the backend batch 
 
     // Passwords: checked off the event loop; a user without password cannot authenticate.
     assert.equal(await store.checkPassword('alice', 'alicepw', verifyPassword), store.revision);
-    await assert.rejects(store.checkPassword('alice', 'nope', verifyPassword), (e) => isEtcdError(e, 'AuthFailed'));
+    await assert.rejects(store.checkPassword('alice', 'nope', verifyPassword), (e) =>
+      isEtcdError(e, 'AuthFailed'),
+    );
     await assert.rejects(store.checkPassword('svc', '', verifyPassword), (e) => isEtcdError(e, 'AuthFailed'));
-    await assert.rejects(store.checkPassword('ghost', 'x', verifyPassword), (e) => isEtcdError(e, 'AuthFailed'));
+    await assert.rejects(store.checkPassword('ghost', 'x', verifyPassword), (e) =>
+      isEtcdError(e, 'AuthFailed'),
+    );
 
     // Tokens: assigned at apply, ended by a password change, all gone when auth is disabled.
     const t1 = store.authenticate('alice', 'abcdefghijklmnop', 42);

@@ -8,7 +8,7 @@ import { authpb } from '@kv/api-proto';
 import type { Namespace } from '@kv/mvcc';
 import { etcdError } from '../errors.js';
 import { type KeyPermission, RangePermissions } from './permissions.js';
-import { SimpleTokens } from './tokens.js';
+import type { SimpleTokens } from './tokens.js';
 
 export const ROOT = 'root';
 const ENABLED_KEY = Buffer.from('authEnabled');
@@ -281,11 +281,20 @@ export class AuthStore {
     this.isOpPermitted(ai ?? NO_USER, key, null, true);
   }
 
-  isDeleteRangePermitted(ai: AuthInfo | null | undefined, key: Uint8Array, rangeEnd?: Uint8Array | null): void {
+  isDeleteRangePermitted(
+    ai: AuthInfo | null | undefined,
+    key: Uint8Array,
+    rangeEnd?: Uint8Array | null,
+  ): void {
     this.isOpPermitted(ai ?? NO_USER, key, rangeEnd, true);
   }
 
-  private isOpPermitted(ai: AuthInfo, key: Uint8Array, rangeEnd: Uint8Array | null | undefined, write: boolean) {
+  private isOpPermitted(
+    ai: AuthInfo,
+    key: Uint8Array,
+    rangeEnd: Uint8Array | null | undefined,
+    write: boolean,
+  ) {
     if (!this.enabledFlag) return;
     if (ai.revision === 0) throw etcdError('UserEmpty');
     if (ai.revision < this.rev) throw etcdError('AuthOldRevision');

@@ -22,11 +22,11 @@ import {
   StateType,
 } from '@kv/raft';
 import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
+import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permission-check.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
 import { SimpleTokens } from '../auth/tokens.js';
-import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
 import { hostPortOf } from '../config/urls.js';
@@ -322,7 +322,11 @@ export class EtcdServer implements EtcdServerApi {
     this.membersNs = backend.namespace('members');
     this.alarms = new Alarms(backend.namespace('alarm'));
     this.auth = new AuthStore(
-      { auth: backend.namespace('auth'), users: backend.namespace('authUsers'), roles: backend.namespace('authRoles') },
+      {
+        auth: backend.namespace('auth'),
+        users: backend.namespace('authUsers'),
+        roles: backend.namespace('authRoles'),
+      },
       this.tokens,
     );
     const records = [...this.leaseNs.iterate()].map(([, v]) => decodeLeaseRecord(v));
@@ -664,7 +668,10 @@ export class EtcdServer implements EtcdServerApi {
   // ---------------------------------------------------------------- proposals and reads
 
   /** Proposes a request and resolves with its apply result (errors in `err`), as etcd's processInternalRaftRequest. */
-  async propose(req: etcdserverpb.InternalRaftRequest.$Properties, who?: AuthInfo | null): Promise<ApplyResult> {
+  async propose(
+    req: etcdserverpb.InternalRaftRequest.$Properties,
+    who?: AuthInfo | null,
+  ): Promise<ApplyResult> {
     if (this.stopped) throw etcdError('Stopped');
     const id = this.reqIds.next();
     // Apply checks the proposer's rights as of the auth revision it was authenticated at; the member's
@@ -701,7 +708,10 @@ export class EtcdServer implements EtcdServerApi {
     }
   }
 
-  private async proposeOk<T>(req: etcdserverpb.InternalRaftRequest.$Properties, who?: AuthInfo | null): Promise<T> {
+  private async proposeOk<T>(
+    req: etcdserverpb.InternalRaftRequest.$Properties,
+    who?: AuthInfo | null,
+  ): Promise<T> {
     const r = await this.propose(req, who);
     if (r.err) throw r.err;
     return r.resp as T;
@@ -846,7 +856,12 @@ export class EtcdServer implements EtcdServerApi {
     return r.resp as etcdserverpb.CompactionResponse.$Properties;
   }
 
-  authorize(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array, access: Access): Promise<void> | undefined {
+  authorize(
+    caller: Caller,
+    key: Uint8Array,
+    rangeEnd: Uint8Array,
+    access: Access,
+  ): Promise<void> | undefined {
     if (!this.auth.enabled) return undefined;
     // etcd checks a from-key watch ("\0") as the single key; we check the whole range it will see.
     return this.authInfo(caller).then((who) => {
@@ -1160,7 +1175,10 @@ export class EtcdServer implements EtcdServerApi {
     }
   }
 
-  async hash(_req?: etcdserverpb.HashRequest.$Properties, caller?: Caller): Promise<etcdserverpb.HashResponse.$Properties> {
+  async hash(
+    _req?: etcdserverpb.HashRequest.$Properties,
+    caller?: Caller,
+  ): Promise<etcdserverpb.HashResponse.$Properties> {
     await this.requireAdmin(caller);
     const h = this.kv.hashKV(0);
     return { header: this.header(), hash: h.hash };
@@ -1281,7 +1299,10 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   /** Proposes an auth request as the caller; apply checks the caller's rights. */
-  private async authRequest<T>(req: etcdserverpb.InternalRaftRequest.$Properties, caller?: Caller): Promise<T> {
+  private async authRequest<T>(
+    req: etcdserverpb.InternalRaftRequest.$Properties,
+    caller?: Caller,
+  ): Promise<T> {
     return this.proposeOk<T>(req, await this.authInfo(caller));
   }
 

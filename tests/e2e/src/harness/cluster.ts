@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndpointStatus, endpointStatus } from './etcdctl';
 import { Member, makeTempRoot } from './member';
-import type { ServerKind } from './server-binary';
 import { waitFor } from './poll';
 import { freePorts } from './ports';
+import type { ServerKind } from './server-binary';
 
 export interface ClusterOptions {
   size: number;
