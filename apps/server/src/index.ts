@@ -11,3 +11,4 @@ export { type Etcd, type StartOptions, startEtcd } from './embed.js';
 export { EtcdError, etcdError } from './errors.js';
 export { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from './etcd-server/etcd-server.js';
 export { runEtcd } from './main.js';
+export type { Caller } from './server-api.js';

@@ -16,25 +16,44 @@ import type { etcdserverpb, mvccpb } from '@kv/api-proto';
 
 type P<T> = Promise<T>;
 
+/**
+ * Who sent a request, as the front end saw it (the gRPC call or gateway request object itself implements
+ * this, so passing it costs nothing). The core only looks at it while auth is enabled.
+ */
+export interface Caller {
+  /** The auth token: gRPC metadata `token`, or the gateway's `Authorization` header; undefined if none. */
+  readonly token: string | undefined;
+  /** The common name of the verified client certificate (TLS with --client-cert-auth), if any. */
+  commonName(): string | undefined;
+}
+
+export type Access = 'read' | 'write' | 'readwrite';
+
 export interface EtcdServerApi {
   // --- KV ---
-  range(req: etcdserverpb.RangeRequest): P<etcdserverpb.IRangeResponse>;
-  put(req: etcdserverpb.PutRequest): P<etcdserverpb.IPutResponse>;
-  deleteRange(req: etcdserverpb.DeleteRangeRequest): P<etcdserverpb.IDeleteRangeResponse>;
-  txn(req: etcdserverpb.TxnRequest): P<etcdserverpb.ITxnResponse>;
-  compact(req: etcdserverpb.CompactionRequest): P<etcdserverpb.ICompactionResponse>;
+  range(req: etcdserverpb.RangeRequest, caller?: Caller): P<etcdserverpb.IRangeResponse>;
+  put(req: etcdserverpb.PutRequest, caller?: Caller): P<etcdserverpb.IPutResponse>;
+  deleteRange(req: etcdserverpb.DeleteRangeRequest, caller?: Caller): P<etcdserverpb.IDeleteRangeResponse>;
+  txn(req: etcdserverpb.TxnRequest, caller?: Caller): P<etcdserverpb.ITxnResponse>;
+  compact(req: etcdserverpb.CompactionRequest, caller?: Caller): P<etcdserverpb.ICompactionResponse>;
 
   // --- Lease ---
-  leaseGrant(req: etcdserverpb.LeaseGrantRequest): P<etcdserverpb.ILeaseGrantResponse>;
-  leaseRevoke(req: etcdserverpb.LeaseRevokeRequest): P<etcdserverpb.ILeaseRevokeResponse>;
+  leaseGrant(req: etcdserverpb.LeaseGrantRequest, caller?: Caller): P<etcdserverpb.ILeaseGrantResponse>;
+  leaseRevoke(req: etcdserverpb.LeaseRevokeRequest, caller?: Caller): P<etcdserverpb.ILeaseRevokeResponse>;
   /**
    * One keep-alive: renews the lease on the leader (a follower forwards it) and returns {header, ID, TTL}
    * with the TTL the lease was renewed to. Throws LeaseNotFound for an unknown lease (the front end
    * then answers TTL 0, as etcd's keep-alive stream does).
    */
-  leaseRenew(req: etcdserverpb.LeaseKeepAliveRequest): P<etcdserverpb.ILeaseKeepAliveResponse>;
-  leaseTimeToLive(req: etcdserverpb.LeaseTimeToLiveRequest): P<etcdserverpb.ILeaseTimeToLiveResponse>;
-  leaseLeases(req: etcdserverpb.LeaseLeasesRequest): P<etcdserverpb.ILeaseLeasesResponse>;
+  leaseRenew(
+    req: etcdserverpb.LeaseKeepAliveRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.ILeaseKeepAliveResponse>;
+  leaseTimeToLive(
+    req: etcdserverpb.LeaseTimeToLiveRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.ILeaseTimeToLiveResponse>;
+  leaseLeases(req: etcdserverpb.LeaseLeasesRequest, caller?: Caller): P<etcdserverpb.ILeaseLeasesResponse>;
 
   // --- Watch ---
   /**
@@ -42,6 +61,12 @@ export interface EtcdServerApi {
    * per gRPC Watch call and `close()`s it when the call ends; events flow to `sink`.
    */
   watchStream(sink: WatchSink): WatchStream;
+  /**
+   * May `caller` read and/or write [key, rangeEnd) (empty rangeEnd: the key; "\0": from key on)? For the
+   * front end's own compositions (watch create, Lock, Election). undefined when auth is off (no wait);
+   * otherwise a promise rejecting with the EtcdError etcd answers.
+   */
+  authorize(caller: Caller, key: Uint8Array, rangeEnd: Uint8Array, access: Access): P<void> | undefined;
 
   // --- Cluster ---
   memberList(req: etcdserverpb.MemberListRequest): P<etcdserverpb.IMemberListResponse>;
@@ -52,17 +77,58 @@ export interface EtcdServerApi {
 
   // --- Maintenance ---
   status(req: etcdserverpb.StatusRequest): P<etcdserverpb.IStatusResponse>;
-  hash(req: etcdserverpb.HashRequest): P<etcdserverpb.IHashResponse>;
-  hashKV(req: etcdserverpb.HashKVRequest): P<etcdserverpb.IHashKVResponse>;
+  hash(req: etcdserverpb.HashRequest, caller?: Caller): P<etcdserverpb.IHashResponse>;
+  hashKV(req: etcdserverpb.HashKVRequest, caller?: Caller): P<etcdserverpb.IHashKVResponse>;
   /**
    * The backend as a stream of chunks (etcd sends 32 KiB blobs with remaining_bytes counting down, and the
    * last chunk carries the sha256 of everything before it). The front end stops iterating (calls
    * `return()`) when the client goes away.
    */
-  snapshot(req: etcdserverpb.SnapshotRequest): AsyncIterable<etcdserverpb.ISnapshotResponse>;
-  defragment(req: etcdserverpb.DefragmentRequest): P<etcdserverpb.IDefragmentResponse>;
+  snapshot(req: etcdserverpb.SnapshotRequest, caller?: Caller): AsyncIterable<etcdserverpb.ISnapshotResponse>;
+  defragment(req: etcdserverpb.DefragmentRequest, caller?: Caller): P<etcdserverpb.IDefragmentResponse>;
   alarm(req: etcdserverpb.AlarmRequest): P<etcdserverpb.IAlarmResponse>;
   moveLeader(req: etcdserverpb.MoveLeaderRequest): P<etcdserverpb.IMoveLeaderResponse>;
+
+  // --- Auth (user and role management needs the root role once auth is enabled) ---
+  authEnable(req: etcdserverpb.AuthEnableRequest, caller?: Caller): P<etcdserverpb.IAuthEnableResponse>;
+  authDisable(req: etcdserverpb.AuthDisableRequest, caller?: Caller): P<etcdserverpb.IAuthDisableResponse>;
+  authStatus(req: etcdserverpb.AuthStatusRequest, caller?: Caller): P<etcdserverpb.IAuthStatusResponse>;
+  /** Checks the password on this member, then proposes; the token is assigned when the entry applies. */
+  authenticate(req: etcdserverpb.AuthenticateRequest): P<etcdserverpb.IAuthenticateResponse>;
+  userAdd(req: etcdserverpb.AuthUserAddRequest, caller?: Caller): P<etcdserverpb.IAuthUserAddResponse>;
+  userGet(req: etcdserverpb.AuthUserGetRequest, caller?: Caller): P<etcdserverpb.IAuthUserGetResponse>;
+  userList(req: etcdserverpb.AuthUserListRequest, caller?: Caller): P<etcdserverpb.IAuthUserListResponse>;
+  userDelete(
+    req: etcdserverpb.AuthUserDeleteRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthUserDeleteResponse>;
+  userChangePassword(
+    req: etcdserverpb.AuthUserChangePasswordRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthUserChangePasswordResponse>;
+  userGrantRole(
+    req: etcdserverpb.AuthUserGrantRoleRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthUserGrantRoleResponse>;
+  userRevokeRole(
+    req: etcdserverpb.AuthUserRevokeRoleRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthUserRevokeRoleResponse>;
+  roleAdd(req: etcdserverpb.AuthRoleAddRequest, caller?: Caller): P<etcdserverpb.IAuthRoleAddResponse>;
+  roleGet(req: etcdserverpb.AuthRoleGetRequest, caller?: Caller): P<etcdserverpb.IAuthRoleGetResponse>;
+  roleList(req: etcdserverpb.AuthRoleListRequest, caller?: Caller): P<etcdserverpb.IAuthRoleListResponse>;
+  roleDelete(
+    req: etcdserverpb.AuthRoleDeleteRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthRoleDeleteResponse>;
+  roleGrantPermission(
+    req: etcdserverpb.AuthRoleGrantPermissionRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthRoleGrantPermissionResponse>;
+  roleRevokePermission(
+    req: etcdserverpb.AuthRoleRevokePermissionRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IAuthRoleRevokePermissionResponse>;
 
   // --- What the front end needs to build its own answers ---
   /** A response header at the current revision (for watch create/cancel/progress and lock/election). */

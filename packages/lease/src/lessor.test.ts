@@ -69,6 +69,12 @@ test('attach, detach, moving a key, revoke returns sorted keys', () => {
   assert.equal(l.getLease(k('c')), 2n);
   assert.throws(() => l.attach(7n, [k('x')]), { message: 'etcdserver: requested lease not found' });
   l.detach(7n, [k('x')]);
+  // keysOf is replicated state (any member), in key order.
+  assert.deepEqual(
+    l.keysOf(1n).map((x) => [...x]),
+    [[0x61], [0xff, 0x00]],
+  );
+  assert.deepEqual(l.keysOf(7n), []);
 
   const r = l.revoke(1n);
   assert.deepEqual(

@@ -330,6 +330,12 @@ export class Lessor {
     return lease === undefined ? undefined : record(lease);
   }
 
+  /** The keys attached to a lease, in key order ([] for an unknown lease); valid on any member. */
+  keysOf(id: bigint): Uint8Array[] {
+    const lease = this.leaseMap.get(id);
+    return lease === undefined ? [] : sortedKeys(lease);
+  }
+
   /** The lease a key is attached to, or 0n. */
   getLease(key: Uint8Array): bigint {
     return this.keyMap.get(keyToString(key))?.id ?? 0n;

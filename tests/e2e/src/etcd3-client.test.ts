@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Etcd3 } from 'etcd3';
+import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError } from 'etcd3';
 import { Cluster, SUITE_TIMEOUT_MS, serverKind, skipReason, sleep, waitFor } from './harness/index';
 
 describe(`npm etcd3 client against a single member [${serverKind()}]`, {
@@ -146,5 +146,81 @@ describe(`npm etcd3 client against a single member [${serverKind()}]`, {
     await waitFor('observer to see bob', () => (changes.includes('bob') ? true : undefined), 10_000, 50);
     await observer.cancel();
     await b.resign();
+  });
+});
+
+describe(`npm etcd3 client with username/password auth [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: SUITE_TIMEOUT_MS,
+}, () => {
+  let c: Cluster;
+  let admin: Etcd3;
+  before(async () => {
+    c = await Cluster.start({ size: 1 });
+    const setup = new Etcd3({ hosts: c.clientUrls, dialTimeout: 5000 });
+    try {
+      await setup.user('root').create('rootpw');
+      await setup.role('root').create();
+      await setup.user('root').addRole('root');
+      await setup.role('app').create();
+      await setup.role('app').grant({ permission: 'Readwrite', range: setup.range({ prefix: 'app/' }) });
+      await setup.user('alice').create('alicepw');
+      await setup.user('alice').addRole('app');
+      await setup.auth.authEnable();
+    } finally {
+      setup.close();
+    }
+    admin = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'root', password: 'rootpw' },
+    });
+  });
+  after(async () => {
+    admin?.close();
+    await c?.destroy();
+  });
+
+  it('a user reads and writes its keys, is denied others; a wrong password fails', async () => {
+    const alice = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'alice', password: 'alicepw' },
+    });
+    const wrong = new Etcd3({
+      hosts: c.clientUrls,
+      dialTimeout: 5000,
+      auth: { username: 'alice', password: 'x' },
+    });
+    try {
+      await alice.put('app/one').value('1');
+      assert.equal(await alice.get('app/one').string(), '1');
+      await assert.rejects(alice.put('secret').value('x').exec(), EtcdPermissionDeniedError);
+      await assert.rejects(alice.get('secret').string(), EtcdPermissionDeniedError);
+      await assert.rejects(wrong.get('app/one').string(), EtcdAuthenticationFailedError);
+      await admin.put('secret').value('s');
+      assert.equal(await admin.get('secret').string(), 's');
+      assert.deepEqual(
+        (await admin.user('alice').roles()).map((r) => r.name),
+        ['app'],
+      );
+      const perms = await admin.role('app').permissions();
+      assert.equal(perms.length, 1);
+      assert.equal(perms[0]!.permission, 'Readwrite');
+    } finally {
+      alice.close();
+      wrong.close();
+    }
+  });
+
+  it('auth disable opens the store again', async () => {
+    await admin.auth.authDisable();
+    const anon = new Etcd3({ hosts: c.clientUrls, dialTimeout: 5000 });
+    try {
+      await anon.put('open').value('yes');
+      assert.equal(await anon.get('open').string(), 'yes');
+    } finally {
+      anon.close();
+    }
   });
 });

@@ -1,43 +1,27 @@
-// Auth service, until the core has an auth store: answers as an etcd with no users and auth disabled.
-import { type AnyMethod, Auth } from '@kv/api-proto';
-import { EtcdError, etcdError, GrpcCode } from '../errors';
+// Auth service: user, role and permission management, the auth switch, and Authenticate. Every call is
+// the core's business (raft proposals checked in apply); the handler only hands over who is calling.
+import { Auth } from '@kv/api-proto';
+import type { CallContext } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, unary } from './handlers';
 
 export function addAuth(table: HandlerTable, server: EtcdServerApi): void {
-  unary(table, Auth.AuthStatus, () => ({ header: server.header(), enabled: false, authRevision: 0 }));
-  unary(table, Auth.AuthDisable, () => ({ header: server.header() }));
-  unary(table, Auth.AuthEnable, () => {
-    throw etcdError('RootUserNotExist');
-  });
-  unary(table, Auth.Authenticate, () => {
-    throw etcdError('AuthNotEnabled');
-  });
-  unary(table, Auth.UserList, () => ({ header: server.header(), users: [] }));
-  unary(table, Auth.RoleList, () => ({ header: server.header(), roles: [] }));
-  unary(table, Auth.UserGet, () => {
-    throw etcdError('UserNotFound');
-  });
-  unary(table, Auth.RoleGet, () => {
-    throw etcdError('RoleNotFound');
-  });
-  const notYet: AnyMethod[] = [
-    Auth.UserAdd,
-    Auth.UserDelete,
-    Auth.UserChangePassword,
-    Auth.UserGrantRole,
-    Auth.UserRevokeRole,
-    Auth.RoleAdd,
-    Auth.RoleDelete,
-    Auth.RoleGrantPermission,
-    Auth.RoleRevokePermission,
-  ];
-  for (const m of notYet) {
-    unary(table, m, () => {
-      throw new EtcdError(
-        GrpcCode.UNIMPLEMENTED,
-        `etcdserver: ${m.method} is not supported by this server yet`,
-      );
-    });
-  }
+  const s = server;
+  unary(table, Auth.AuthEnable, (req, ctx: CallContext) => s.authEnable(req, ctx));
+  unary(table, Auth.AuthDisable, (req, ctx: CallContext) => s.authDisable(req, ctx));
+  unary(table, Auth.AuthStatus, (req, ctx: CallContext) => s.authStatus(req, ctx));
+  unary(table, Auth.Authenticate, (req) => s.authenticate(req));
+  unary(table, Auth.UserAdd, (req, ctx: CallContext) => s.userAdd(req, ctx));
+  unary(table, Auth.UserGet, (req, ctx: CallContext) => s.userGet(req, ctx));
+  unary(table, Auth.UserList, (req, ctx: CallContext) => s.userList(req, ctx));
+  unary(table, Auth.UserDelete, (req, ctx: CallContext) => s.userDelete(req, ctx));
+  unary(table, Auth.UserChangePassword, (req, ctx: CallContext) => s.userChangePassword(req, ctx));
+  unary(table, Auth.UserGrantRole, (req, ctx: CallContext) => s.userGrantRole(req, ctx));
+  unary(table, Auth.UserRevokeRole, (req, ctx: CallContext) => s.userRevokeRole(req, ctx));
+  unary(table, Auth.RoleAdd, (req, ctx: CallContext) => s.roleAdd(req, ctx));
+  unary(table, Auth.RoleGet, (req, ctx: CallContext) => s.roleGet(req, ctx));
+  unary(table, Auth.RoleList, (req, ctx: CallContext) => s.roleList(req, ctx));
+  unary(table, Auth.RoleDelete, (req, ctx: CallContext) => s.roleDelete(req, ctx));
+  unary(table, Auth.RoleGrantPermission, (req, ctx: CallContext) => s.roleGrantPermission(req, ctx));
+  unary(table, Auth.RoleRevokePermission, (req, ctx: CallContext) => s.roleRevokePermission(req, ctx));
 }

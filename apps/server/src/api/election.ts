@@ -14,6 +14,7 @@ import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, stream, unary } from './handlers';
 import { leaseOrGrant, sessionKey } from './lock';
 import {
+  authorizePrefix,
   type Cancellation,
   CompareResult,
   CompareTarget,
@@ -63,8 +64,9 @@ async function resign(
 
 export function addElection(table: HandlerTable, server: EtcdServerApi): void {
   unary(table, Election.Campaign, async (req: v3electionpb.CampaignRequest, ctx: CallContext) => {
-    const lease = await leaseOrGrant(server, toInt64(req.lease));
     const prefix = prefixOf(req.name);
+    await authorizePrefix(server, ctx, prefix, 'readwrite');
+    const lease = await leaseOrGrant(server, toInt64(req.lease));
     const key = sessionKey(prefix, lease);
     const value = Buffer.from(req.value ?? []);
     const resp = await txn(server, {
@@ -94,9 +96,10 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
     return { header: resp.header, leader: { name: req.name, key, rev, lease: toLong(lease) } };
   });
 
-  unary(table, Election.Proclaim, async (req: v3electionpb.ProclaimRequest) => {
+  unary(table, Election.Proclaim, async (req: v3electionpb.ProclaimRequest, ctx: CallContext) => {
     const l = req.leader;
     if (!l) throw new Error(ErrMissingLeaderKey);
+    await authorizePrefix(server, ctx, prefixOf(req.leader?.name ?? Buffer.alloc(0)), 'readwrite');
     const resp = await proclaim(
       server,
       l.key ?? Buffer.alloc(0),
@@ -107,14 +110,16 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
     return { header: resp.header };
   });
 
-  unary(table, Election.Resign, async (req: v3electionpb.ResignRequest) => {
+  unary(table, Election.Resign, async (req: v3electionpb.ResignRequest, ctx: CallContext) => {
     const l = req.leader;
     if (!l) throw new Error(ErrMissingLeaderKey);
+    await authorizePrefix(server, ctx, prefixOf(l.name ?? Buffer.alloc(0)), 'readwrite');
     const resp = await resign(server, l.key ?? Buffer.alloc(0), toNumber(l.rev));
     return { header: resp.header };
   });
 
-  unary(table, Election.Leader, async (req: v3electionpb.LeaderRequest) => {
+  unary(table, Election.Leader, async (req: v3electionpb.LeaderRequest, ctx: CallContext) => {
+    await authorizePrefix(server, ctx, prefixOf(req.name), 'read');
     const resp = await range(server, firstCreate(prefixOf(req.name)));
     const kvs = resp.kvs ?? [];
     if (kvs.length === 0) throw new Error(ErrElectionNoLeader);
@@ -140,10 +145,12 @@ export function addElection(table: HandlerTable, server: EtcdServerApi): void {
       call.onmessage = (req) => {
         if (started) return;
         started = true;
-        observe(server, prefixOf(req.name), call, cancel).then(
-          () => call.end(),
-          (e) => call.end(cancel.cancelled ? undefined : e),
-        );
+        authorizePrefix(server, call, prefixOf(req.name), 'read')
+          .then(() => observe(server, prefixOf(req.name), call, cancel))
+          .then(
+            () => call.end(),
+            (e) => call.end(cancel.cancelled ? undefined : e),
+          );
       };
     },
   );

@@ -13,24 +13,26 @@ export interface KvOptions extends KvLimits {
 
 export function addKv(table: HandlerTable, server: EtcdServerApi, opts: KvOptions): void {
   const max = opts.maxRequestBytes;
-  unary(table, KV.Range, (req: etcdserverpb.RangeRequest) => {
+  unary(table, KV.Range, (req: etcdserverpb.RangeRequest, ctx: CallContext) => {
     checkRange(req);
-    return server.range(req);
+    return server.range(req, ctx);
   });
   unary(table, KV.Put, (req: etcdserverpb.PutRequest, ctx: CallContext) => {
     checkPut(req);
     if (ctx.size > max) throw etcdError('RequestTooLarge');
-    return server.put(req);
+    return server.put(req, ctx);
   });
   unary(table, KV.DeleteRange, (req: etcdserverpb.DeleteRangeRequest, ctx: CallContext) => {
     checkDelete(req);
     if (ctx.size > max) throw etcdError('RequestTooLarge');
-    return server.deleteRange(req);
+    return server.deleteRange(req, ctx);
   });
   unary(table, KV.Txn, (req: etcdserverpb.TxnRequest, ctx: CallContext) => {
     checkTxn(req, opts);
     if (ctx.size > max) throw etcdError('RequestTooLarge');
-    return server.txn(req);
+    return server.txn(req, ctx);
   });
-  unary(table, KV.Compact, (req: etcdserverpb.CompactionRequest) => server.compact(req));
+  unary(table, KV.Compact, (req: etcdserverpb.CompactionRequest, ctx: CallContext) =>
+    server.compact(req, ctx),
+  );
 }

@@ -2,17 +2,23 @@
 // error), and the stream ends when the client closes its side, as etcd's lease server does.
 import { type etcdserverpb, Lease } from '@kv/api-proto';
 import { isEtcdError } from '../errors';
-import type { ServerStream } from '../frontend/grpc-server';
+import type { CallContext, ServerStream } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, stream, unary } from './handlers';
 
 export function addLease(table: HandlerTable, server: EtcdServerApi): void {
-  unary(table, Lease.LeaseGrant, (req: etcdserverpb.LeaseGrantRequest) => server.leaseGrant(req));
-  unary(table, Lease.LeaseRevoke, (req: etcdserverpb.LeaseRevokeRequest) => server.leaseRevoke(req));
-  unary(table, Lease.LeaseTimeToLive, (req: etcdserverpb.LeaseTimeToLiveRequest) =>
-    server.leaseTimeToLive(req),
+  unary(table, Lease.LeaseGrant, (req: etcdserverpb.LeaseGrantRequest, ctx: CallContext) =>
+    server.leaseGrant(req, ctx),
   );
-  unary(table, Lease.LeaseLeases, (req: etcdserverpb.LeaseLeasesRequest) => server.leaseLeases(req));
+  unary(table, Lease.LeaseRevoke, (req: etcdserverpb.LeaseRevokeRequest, ctx: CallContext) =>
+    server.leaseRevoke(req, ctx),
+  );
+  unary(table, Lease.LeaseTimeToLive, (req: etcdserverpb.LeaseTimeToLiveRequest, ctx: CallContext) =>
+    server.leaseTimeToLive(req, ctx),
+  );
+  unary(table, Lease.LeaseLeases, (req: etcdserverpb.LeaseLeasesRequest, ctx: CallContext) =>
+    server.leaseLeases(req, ctx),
+  );
   stream(table, Lease.LeaseKeepAlive, (call: ServerStream<etcdserverpb.LeaseKeepAliveRequest>) => {
     let inflight = 0;
     let halfClosed = false;
@@ -21,7 +27,7 @@ export function addLease(table: HandlerTable, server: EtcdServerApi): void {
     };
     call.onmessage = (req) => {
       inflight++;
-      server.leaseRenew(req).then(
+      server.leaseRenew(req, call).then(
         (res) => {
           call.write(res);
           settle();

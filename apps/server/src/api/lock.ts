@@ -5,7 +5,7 @@ import { etcdserverpb, Lock, toInt64, toLong, toNumber, type v3lockpb } from '@k
 import type { CallContext } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, unary } from './handlers';
-import { CompareResult, CompareTarget, firstCreate, txn, waitDeletes } from './recipes';
+import { authorizePrefix, CompareResult, CompareTarget, firstCreate, txn, waitDeletes } from './recipes';
 
 /** The key a session with `lease` queues under `prefix` ("name/"), as clientv3/concurrency names it. */
 export function sessionKey(prefix: Buffer, lease: bigint): Buffer {
@@ -21,8 +21,9 @@ export async function leaseOrGrant(server: EtcdServerApi, lease: bigint): Promis
 
 export function addLock(table: HandlerTable, server: EtcdServerApi): void {
   unary(table, Lock.Lock, async (req: v3lockpb.LockRequest, ctx: CallContext) => {
-    const lease = await leaseOrGrant(server, toInt64(req.lease));
     const prefix = Buffer.concat([Buffer.from(req.name), Buffer.from('/')]);
+    await authorizePrefix(server, ctx, prefix, 'readwrite');
+    const lease = await leaseOrGrant(server, toInt64(req.lease));
     const key = sessionKey(prefix, lease);
     const resp = await txn(server, {
       compare: [{ key, target: CompareTarget.CREATE, result: CompareResult.EQUAL, createRevision: 0 }],
@@ -48,7 +49,9 @@ export function addLock(table: HandlerTable, server: EtcdServerApi): void {
       throw e;
     }
   });
-  unary(table, Lock.Unlock, async (req: v3lockpb.UnlockRequest) => {
+  unary(table, Lock.Unlock, async (req: v3lockpb.UnlockRequest, ctx: CallContext) => {
+    const p = server.authorize(ctx, req.key, Buffer.alloc(0), 'write');
+    if (p !== undefined) await p;
     const resp = await server.deleteRange(etcdserverpb.DeleteRangeRequest.fromObject({ key: req.key }));
     return { header: resp.header };
   });

@@ -2,15 +2,19 @@
 // client's flow control; a client that goes away stops the iteration.
 import { type etcdserverpb, Maintenance } from '@kv/api-proto';
 import { EtcdError, GrpcCode } from '../errors';
-import type { ServerStream } from '../frontend/grpc-server';
+import type { CallContext, ServerStream } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, stream, unary } from './handlers';
 
 export function addMaintenance(table: HandlerTable, server: EtcdServerApi): void {
   unary(table, Maintenance.Status, (req: etcdserverpb.StatusRequest) => server.status(req));
-  unary(table, Maintenance.Hash, (req: etcdserverpb.HashRequest) => server.hash(req));
-  unary(table, Maintenance.HashKV, (req: etcdserverpb.HashKVRequest) => server.hashKV(req));
-  unary(table, Maintenance.Defragment, (req: etcdserverpb.DefragmentRequest) => server.defragment(req));
+  unary(table, Maintenance.Hash, (req: etcdserverpb.HashRequest, ctx: CallContext) => server.hash(req, ctx));
+  unary(table, Maintenance.HashKV, (req: etcdserverpb.HashKVRequest, ctx: CallContext) =>
+    server.hashKV(req, ctx),
+  );
+  unary(table, Maintenance.Defragment, (req: etcdserverpb.DefragmentRequest, ctx: CallContext) =>
+    server.defragment(req, ctx),
+  );
   unary(table, Maintenance.Alarm, (req: etcdserverpb.AlarmRequest) => server.alarm(req));
   unary(table, Maintenance.MoveLeader, (req: etcdserverpb.MoveLeaderRequest) => server.moveLeader(req));
   unary(table, Maintenance.Downgrade, () => {
@@ -24,7 +28,7 @@ export function addMaintenance(table: HandlerTable, server: EtcdServerApi): void
     call.onmessage = (req) => {
       if (started) return;
       started = true;
-      void pump(server.snapshot(req), call);
+      void pump(server.snapshot(req, call), call);
     };
   });
 }

@@ -2,7 +2,7 @@
 // (clientv3/concurrency): txns and ranges through the core, and watches that wait for keys to go away.
 import { etcdserverpb, type mvccpb, toNumber } from '@kv/api-proto';
 import { etcdError } from '../errors';
-import type { EtcdServerApi, WatchStream } from '../server-api';
+import type { Access, Caller, EtcdServerApi, WatchStream } from '../server-api';
 
 export const EventType = { PUT: 0, DELETE: 1 } as const;
 export const CompareTarget = { VERSION: 0, CREATE: 1, MOD: 2, VALUE: 3, LEASE: 4 } as const;
@@ -20,6 +20,20 @@ export function prefixEnd(prefix: Uint8Array): Buffer {
     }
   }
   return Buffer.from([0]);
+}
+
+/**
+ * With auth on, Lock and Election callers need `access` to every key under the name's prefix: etcd runs
+ * these services on a client carrying the caller's token, so each of their operations is checked.
+ */
+export async function authorizePrefix(
+  server: EtcdServerApi,
+  caller: Caller,
+  prefix: Uint8Array,
+  access: Access,
+): Promise<void> {
+  const p = server.authorize(caller, prefix, prefixEnd(prefix), access);
+  if (p !== undefined) await p;
 }
 
 export function txn(server: EtcdServerApi, req: Record<string, unknown>): Promise<etcdserverpb.ITxnResponse> {

@@ -26,6 +26,8 @@ class WatchSession implements WatchSink {
   private readonly fragmenting = new Set<number>();
   /** While a watcher is being created, sink output is held so `created` goes first. */
   private held: (() => void)[] | null = null;
+  /** With auth on, a create waits for its permission check; later requests queue behind it, in order. */
+  private queue: Promise<void> | null = null;
 
   constructor(
     private readonly server: EtcdServerApi,
@@ -40,7 +42,23 @@ class WatchSession implements WatchSink {
   }
 
   private onRequest(req: etcdserverpb.WatchRequest): void {
-    if (req.createRequest) this.create(req.createRequest);
+    if (this.queue !== null) {
+      const q = this.queue.then(() => this.handle(req));
+      this.track(q);
+      return;
+    }
+    this.handle(req);
+  }
+
+  private track(q: Promise<void>): void {
+    this.queue = q;
+    q.finally(() => {
+      if (this.queue === q) this.queue = null;
+    });
+  }
+
+  private handle(req: etcdserverpb.WatchRequest): Promise<void> | undefined {
+    if (req.createRequest) return this.create(req.createRequest);
     else if (req.cancelRequest) {
       const id = toNumber(req.cancelRequest.watchId);
       if (this.ws.cancel(id)) {
@@ -48,11 +66,39 @@ class WatchSession implements WatchSink {
         this.send({ header: this.server.header(), watchId: id, canceled: true });
       }
     } else if (req.progressRequest) this.ws.requestProgress();
+    return undefined;
   }
 
-  private create(c: etcdserverpb.IWatchCreateRequest): void {
-    const filters = c.filters ?? [];
+  private create(c: etcdserverpb.IWatchCreateRequest): Promise<void> | undefined {
     const key = c.key && c.key.length > 0 ? c.key : Buffer.from([0]);
+    const check = this.server.authorize(this.call, key, c.rangeEnd ?? Buffer.alloc(0), 'read');
+    if (check === undefined) {
+      this.createNow(c, key);
+      return undefined;
+    }
+    const p = check.then(
+      () => {
+        if (!this.call.closed) this.createNow(c, key);
+      },
+      (e: Error) => this.refuse(e.message),
+    );
+    if (this.queue === null) this.track(p);
+    return p;
+  }
+
+  /** etcd's answer to a create it refuses: watch ID -1, created and canceled, with the reason. */
+  private refuse(reason: string): void {
+    this.send({
+      header: this.server.header(),
+      watchId: -1,
+      created: true,
+      canceled: true,
+      cancelReason: reason,
+    });
+  }
+
+  private createNow(c: etcdserverpb.IWatchCreateRequest, key: Uint8Array): void {
+    const filters = c.filters ?? [];
     this.held = [];
     let id: number;
     try {
@@ -68,13 +114,7 @@ class WatchSession implements WatchSink {
       });
     } catch (e) {
       this.held = null;
-      this.send({
-        header: this.server.header(),
-        watchId: -1,
-        created: true,
-        canceled: true,
-        cancelReason: (e as Error).message,
-      });
+      this.refuse((e as Error).message);
       return;
     }
     if (c.fragment) this.fragmenting.add(id);

@@ -17,6 +17,7 @@ import {
   type Namespace,
   type WatchableStore,
 } from '@kv/mvcc';
+import type { AuthStore } from '../auth/store.js';
 import { EtcdError, etcdError } from '../errors.js';
 import {
   deleteFromPb,
@@ -29,6 +30,7 @@ import {
   txnFromPb,
   txnRespToPb,
 } from './pb-convert.js';
+import { checkPermission } from './permission-check.js';
 
 /** What a proposal's waiter receives once its entry is applied. */
 export interface ApplyResult {
@@ -42,6 +44,7 @@ export interface ApplierDeps {
   kv: WatchableStore;
   lessor: Lessor;
   leaseNs: Namespace;
+  auth: AuthStore;
   /** The response header of this member (cluster and member IDs, raft term); revision is filled in. */
   header(): Header;
   /** A member published its name and client URLs. */
@@ -98,8 +101,11 @@ export class Applier {
     }
   }
 
-  apply(req: etcdserverpb.InternalRaftRequest): ApplyResult {
+  /** Applies the request of raft entry `index` (Authenticate names its token after the index). */
+  apply(req: etcdserverpb.InternalRaftRequest, index: number): ApplyResult {
     try {
+      checkPermission(this.d.auth, this.d.lessor, req);
+      if (isAuthRequest(req)) return this.applyAuth(req, index);
       return this.dispatch(req);
     } catch (err) {
       return { err: toEtcdError(err) };
@@ -162,10 +168,104 @@ export class Applier {
     return { err: new Error('etcdserver: unsupported request in the raft log') };
   }
 
+  /** User, role and auth switch requests (etcd's applierV3backend Auth* methods). */
+  private applyAuth(r: etcdserverpb.InternalRaftRequest, index: number): ApplyResult {
+    const a = this.d.auth;
+    const ok = () => ({ resp: { header: this.header(this.d.kv.rev) } });
+    if (r.authenticate) {
+      const token = a.authenticate(r.authenticate.name ?? '', r.authenticate.simpleToken ?? '', index);
+      return { resp: { header: this.header(this.d.kv.rev), token } };
+    }
+    if (r.authEnable) {
+      a.enable();
+      return ok();
+    }
+    if (r.authDisable) {
+      a.disable();
+      return ok();
+    }
+    if (r.authStatus) {
+      return { resp: { header: this.header(this.d.kv.rev), enabled: a.enabled, authRevision: a.revision } };
+    }
+    if (r.authUserAdd) {
+      const u = r.authUserAdd;
+      a.userAdd(u.name ?? '', u.hashedPassword ?? '', u.options?.noPassword === true);
+      return ok();
+    }
+    if (r.authUserDelete) {
+      a.userDelete(r.authUserDelete.name ?? '');
+      return ok();
+    }
+    if (r.authUserChangePassword) {
+      a.userChangePassword(
+        r.authUserChangePassword.name ?? '',
+        r.authUserChangePassword.hashedPassword ?? '',
+      );
+      return ok();
+    }
+    if (r.authUserGrantRole) {
+      a.userGrantRole(r.authUserGrantRole.user ?? '', r.authUserGrantRole.role ?? '');
+      return ok();
+    }
+    if (r.authUserRevokeRole) {
+      a.userRevokeRole(r.authUserRevokeRole.name ?? '', r.authUserRevokeRole.role ?? '');
+      return ok();
+    }
+    if (r.authUserGet)
+      return { resp: { header: this.header(this.d.kv.rev), roles: a.userGet(r.authUserGet.name ?? '') } };
+    if (r.authUserList) return { resp: { header: this.header(this.d.kv.rev), users: a.userList() } };
+    if (r.authRoleList) return { resp: { header: this.header(this.d.kv.rev), roles: a.roleList() } };
+    if (r.authRoleAdd) {
+      a.roleAdd(r.authRoleAdd.name ?? '');
+      return ok();
+    }
+    if (r.authRoleDelete) {
+      a.roleDelete(r.authRoleDelete.role ?? '');
+      return ok();
+    }
+    if (r.authRoleGet)
+      return { resp: { header: this.header(this.d.kv.rev), perm: a.roleGet(r.authRoleGet.role ?? '') } };
+    if (r.authRoleGrantPermission) {
+      const p = r.authRoleGrantPermission.perm;
+      a.roleGrantPermission(
+        r.authRoleGrantPermission.name ?? '',
+        p ? { permType: p.permType ?? 0, key: p.key ?? EMPTY, rangeEnd: p.rangeEnd ?? EMPTY } : null,
+      );
+      return ok();
+    }
+    const rv = r.authRoleRevokePermission!;
+    a.roleRevokePermission(rv.role ?? '', rv.key ?? EMPTY, rv.rangeEnd ?? EMPTY);
+    return ok();
+  }
+
   private writeLease(change: LeaseRecordChange): void {
     if ('put' in change) this.d.leaseNs.put(encodeLeaseKey(change.put.id), encodeLeaseRecord(change.put));
     else this.d.leaseNs.del(encodeLeaseKey(change.delete));
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function isAuthRequest(r: etcdserverpb.InternalRaftRequest): boolean {
+  return !!(
+    r.authenticate ||
+    r.authEnable ||
+    r.authDisable ||
+    r.authStatus ||
+    r.authUserAdd ||
+    r.authUserDelete ||
+    r.authUserChangePassword ||
+    r.authUserGrantRole ||
+    r.authUserRevokeRole ||
+    r.authUserGet ||
+    r.authUserList ||
+    r.authRoleAdd ||
+    r.authRoleDelete ||
+    r.authRoleGet ||
+    r.authRoleList ||
+    r.authRoleGrantPermission ||
+    r.authRoleRevokePermission
+  );
 }
 
 export function decodeRequest(data: Uint8Array): etcdserverpb.InternalRaftRequest {

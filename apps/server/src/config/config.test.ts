@@ -108,6 +108,14 @@ test('verification after parsing', () => {
   assert.equal(tls.config.certFile, 'c.pem');
   assert.equal(tls.config.clientCertAuth, true);
   assert.deepEqual(tls.warnings, []);
+  const auth = parseArgs(['--auth-token', 'simple', '--auth-token-ttl', '5'], {}).config;
+  verifyConfig(auth);
+  assert.equal(auth.authTokenTtl, 5);
+  assert.throws(
+    () => verifyConfig(parseArgs(['--auth-token', 'jwt,pub-key=a,priv-key=b'], {}).config),
+    /--auth-token jwt is not supported/,
+  );
+  assert.throws(() => verifyConfig(parseArgs(['--auth-token', 'bogus'], {}).config), /invalid auth options/);
 });
 
 test('initial cluster and durations', () => {

@@ -48,6 +48,10 @@ export interface EtcdConfig {
   trustedCaFile: string;
   /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
   clientCertAuth: boolean;
+  /** --auth-token: only etcd's "simple" tokens are implemented (JWT is refused at start). */
+  authToken: string;
+  /** --auth-token-ttl in seconds: a simple token unused this long expires. */
+  authTokenTtl: number;
 }
 
 export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
@@ -87,6 +91,8 @@ export function defaultConfig(): EtcdConfig {
     keyFile: '',
     trustedCaFile: '',
     clientCertAuth: false,
+    authToken: 'simple',
+    authTokenTtl: 300,
   };
 }
 
@@ -131,6 +137,16 @@ export function verifyConfig(c: EtcdConfig): void {
   }
   if (c.listenClientUrls.length === 0) throw bad('--listen-client-urls must not be empty');
   if (c.listenPeerUrls.length === 0) throw bad('--listen-peer-urls must not be empty');
+  const tokenType = c.authToken.split(',')[0];
+  if (tokenType !== 'simple') {
+    // etcd fails to start on token options it cannot use; JWT is the one etcd has and we do not.
+    throw new ConfigError(
+      tokenType === 'jwt'
+        ? 'auth: --auth-token jwt is not supported by this server (use simple)'
+        : 'auth: invalid auth options',
+      1,
+    );
+  }
   const https = c.listenClientUrls.find((u) => /^https:/i.test(u));
   if (https && (!c.certFile || !c.keyFile)) {
     throw new ConfigError(

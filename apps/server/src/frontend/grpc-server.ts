@@ -3,7 +3,9 @@
 // call object, one decode, one encode into a Buffer, headers + DATA + trailers from shared constants.
 import * as http2 from 'node:http2';
 import type * as net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
+import type { Caller } from '../server-api';
 import { encodeGrpcMessage, frameMessage, MessageReader, parseGrpcTimeout } from './grpc-wire';
 
 /** One RPC as the transport needs it: where it is, whether each side streams, and how to (de)serialize. */
@@ -16,7 +18,7 @@ export interface MethodDef<Req = any, Res = any> {
 }
 
 /** What a unary handler learns about its call besides the request (also built by the JSON gateway). */
-export interface CallContext {
+export interface CallContext extends Caller {
   /** Encoded size of the request message in bytes. */
   readonly size: number;
   /** True once the client has gone away or its deadline passed before the answer. */
@@ -26,7 +28,7 @@ export interface CallContext {
 }
 
 /** The server side of a streaming call as handlers see it (gRPC stream or JSON gateway stream). */
-export interface ServerStream<Req = any, Res = any> {
+export interface ServerStream<Req = any, Res = any> extends Caller {
   /** Each request message, decoded. */
   onmessage: ((req: Req) => void) | null;
   /** The client finished sending (it may still read). */
@@ -91,6 +93,20 @@ abstract class BaseCall {
     this.metadata = headers;
     const enc = headers['grpc-encoding'];
     this.reader = new MessageReader(max, typeof enc === 'string' ? enc : undefined);
+  }
+
+  /** The auth token from the `token` metadata (read only while auth is enabled). */
+  get token(): string | undefined {
+    const t = this.metadata.token;
+    return typeof t === 'string' ? t : undefined;
+  }
+
+  /** The verified client certificate's common name (TLS with --client-cert-auth). */
+  commonName(): string | undefined {
+    const socket = this.stream.session?.socket as TLSSocket | undefined;
+    if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+    const cn = socket.getPeerCertificate()?.subject?.CN;
+    return typeof cn === 'string' && cn !== '' ? cn : undefined;
   }
 
   /** Ends the call with an error status (trailers-only when nothing was sent yet). */

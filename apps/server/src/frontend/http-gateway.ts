@@ -275,7 +275,7 @@ class HttpCallContext implements CallContext {
   cancelled = false;
   private fns: (() => void)[] = [];
   constructor(
-    _req: http.IncomingMessage,
+    private readonly req: http.IncomingMessage,
     res: http.ServerResponse,
     readonly size: number,
   ) {
@@ -289,6 +289,14 @@ class HttpCallContext implements CallContext {
     if (this.cancelled) f();
     else this.fns.push(f);
   }
+  /** grpc-gateway passes the Authorization header on as the token. */
+  get token(): string | undefined {
+    return this.req.headers.authorization;
+  }
+  /** etcd ignores the certificate of gateway requests (they come through its own proxy). */
+  commonName(): undefined {
+    return undefined;
+  }
 }
 
 /** A streaming call over HTTP/1.1: each response is a `{"result":...}` line, as grpc-gateway writes them. */
@@ -300,7 +308,7 @@ class HttpServerStream implements ServerStream {
 
   constructor(
     private readonly method: Parameters<typeof gatewayStreamChunk>[0],
-    _req: http.IncomingMessage,
+    private readonly req: http.IncomingMessage,
     private readonly res: http.ServerResponse,
   ) {
     res.on('close', () => {
@@ -316,6 +324,14 @@ class HttpServerStream implements ServerStream {
 
   get closed(): boolean {
     return this.done;
+  }
+
+  get token(): string | undefined {
+    return this.req.headers.authorization;
+  }
+
+  commonName(): undefined {
+    return undefined;
   }
 
   write(msg: any): boolean {

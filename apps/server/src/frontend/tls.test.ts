@@ -129,4 +129,22 @@ describe('client TLS', { skip: !existsSync(ETCDCTL) && 'needs /usr/bin/etcdctl' 
     assert.equal(body.status, 200);
     assert.match(body.body, /"health":"true"/);
   });
+
+  it('with auth enabled, the certificate common name is the user when no token is sent', async () => {
+    const cert = [`--cert=${certs.clientCert}`, `--key=${certs.clientKey}`];
+    const setup = [
+      ['user', 'add', 'root:pw'],
+      ['role', 'add', 'root'],
+      ['user', 'grant-role', 'root', 'root'],
+      ['user', 'add', 'client:x'],
+      ['role', 'add', 'tls'],
+      ['role', 'grant-permission', 'tls', '--prefix', 'readwrite', 'tls-'],
+      ['user', 'grant-role', 'client', 'tls'],
+      ['auth', 'enable'],
+    ];
+    for (const a of setup) assert.equal((await ctl([...cert, ...a])).code, 0, a.join(' '));
+    assert.equal((await ctl([...cert, 'put', 'tls-k', 'cn'])).stdout, 'OK\n');
+    assert.match((await ctl([...cert, 'put', 'other', 'x'])).stderr, /Error: etcdserver: permission denied/);
+    assert.equal((await ctl([...cert, '--user', 'root:pw', 'auth', 'disable'])).code, 0);
+  });
 });

@@ -4,6 +4,7 @@ import { type EndpointStatus, endpointStatus } from './etcdctl';
 import { Member, makeTempRoot } from './member';
 import { waitFor } from './poll';
 import { freePorts } from './ports';
+import type { ServerKind } from './server-binary';
 
 export interface ClusterOptions {
   size: number;
@@ -12,6 +13,8 @@ export interface ClusterOptions {
   /** Election timing tuned for fast tests; pass [] to keep the server's defaults. */
   timing?: string[];
   healthTimeoutMs?: number;
+  /** Which server to run; default: the suite's (KV_E2E_SERVER). Comparison tests start both. */
+  kind?: ServerKind;
 }
 
 export const FAST_TIMING = ['--heartbeat-interval', '50', '--election-timeout', '500'];
@@ -40,6 +43,7 @@ export class Cluster {
         token,
         extraFlags: [...(opts.timing ?? FAST_TIMING), ...(opts.flags ?? [])],
         dataDir,
+        kind: opts.kind,
       });
     });
     const c = new Cluster(members, tmp);

@@ -26,6 +26,8 @@ export interface MemberSpec {
   /** Flags beyond the cluster wiring, e.g. ['--snapshot-count', '100']. */
   extraFlags: string[];
   dataDir: string;
+  /** Which server to run; default: the suite's (KV_E2E_SERVER). */
+  kind?: ServerKind;
 }
 
 /** One server process (ours or Debian's etcd) with its data dir; restartable with the same dir. */
@@ -40,7 +42,7 @@ export class Member {
   starts = 0;
 
   constructor(readonly spec: MemberSpec) {
-    this.kind = serverKind();
+    this.kind = spec.kind ?? serverKind();
   }
 
   get clientUrl(): string {
