@@ -11,3 +11,9 @@ export { type Etcd, type StartOptions, startEtcd } from './embed.js';
 export { EtcdError, etcdError } from './errors.js';
 export { CLUSTER_VERSION, EtcdServer, SERVER_VERSION } from './etcd-server/etcd-server.js';
 export { runEtcd } from './main.js';
+export {
+  type RestoreOptions,
+  RestoreError,
+  type RestoreResult,
+  restoreSnapshot,
+} from './backend-file/restore.js';
