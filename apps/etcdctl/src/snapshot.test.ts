@@ -187,6 +187,36 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
     });
   }
 
+  test('three members restored from one snapshot form a cluster of our servers', async () => {
+    const pps = [await freePort(), await freePort(), await freePort()];
+    const cluster = pps.map((p, i) => `m${i}=http://127.0.0.1:${p}`).join(',');
+    for (let i = 0; i < 3; i++) {
+      const r = await run(OURS, [
+        'snapshot',
+        'restore',
+        files.real,
+        `--name=m${i}`,
+        `--data-dir=${join(root, `m${i}`)}`,
+        `--initial-cluster=${cluster}`,
+        '--initial-cluster-token=three',
+        `--initial-advertise-peer-urls=http://127.0.0.1:${pps[i]}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const servers = await Promise.all(pps.map((p, i) => startServer('ours', join(root, `m${i}`), `m${i}`, p, false)));
+    try {
+      const revs = await Promise.all(
+        servers.map(async (s) => (JSON.parse(await ctl(REFERENCE, s.endpoint, 'get', 'k/00', '-w', 'json')) as { kvs: unknown[] }).kvs),
+      );
+      assert.deepEqual(revs[1], revs[0]);
+      assert.deepEqual(revs[2], revs[0]);
+      const members = (await ctl(REFERENCE, servers[0]!.endpoint, 'member', 'list')).trim().split('\n');
+      assert.equal(members.length, 3);
+    } finally {
+      await Promise.all(servers.map(stop));
+    }
+  });
+
   test('restore fails as etcdctl does', async () => {
     const noHash = join(root, 'nohash.db');
     writeFileSync(noHash, readFileSync(files.ours).subarray(0, -32));

@@ -22,11 +22,13 @@ interface RawIterator {
 
 /** Namespaces copied row for row into the bucket of the same name (auth keeps etcd's record format). */
 const PASS_THROUGH = new Set(['auth', 'authRoles', 'authUsers', 'lease']);
-const ROWS_PER_TURN = 4096;
+const ROWS_PER_TURN = 1000;
 
 export interface BoltExportOptions {
   /** The 'cluster' bucket's clusterVersion. */
   clusterVersion: string;
+  /** fsync the file when done (default false: it is a temporary copy that is streamed, then deleted). */
+  sync?: boolean;
 }
 
 type Rows = Array<[Buffer, Buffer]>;
@@ -37,7 +39,7 @@ export async function writeBackendBolt(
   options: BoltExportOptions,
 ): Promise<BoltWriteResult> {
   const it = backend.db().iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as RawIterator;
-  const w = new BoltWriter(path);
+  const w = new BoltWriter(path, { sync: options.sync === true });
   // every bucket etcd 3.4 creates, present even when empty, as in etcd's own files
   const buckets = new Map<string, Rows>([
     ['alarm', []],

@@ -35,10 +35,21 @@ export function u64BE(v: number | bigint): Buffer {
 // ---- protobuf, as gogoproto marshals proto3: fields in number order, zero values left out
 
 class PbWriter {
-  private readonly parts: number[] = [];
+  private parts: number[] = [];
+  private readonly chunks: Buffer[] = [];
 
   varint(v: number | bigint): void {
-    let x = typeof v === 'bigint' ? BigInt.asUintN(64, v) : BigInt(v);
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+      // the common case (revisions, lengths) without BigInt
+      let x = v;
+      while (x >= 0x80) {
+        this.parts.push((x % 0x80) | 0x80);
+        x = Math.floor(x / 0x80);
+      }
+      this.parts.push(x);
+      return;
+    }
+    let x = BigInt.asUintN(64, BigInt(v));
     while (x >= 0x80n) {
       this.parts.push(Number(x & 0x7fn) | 0x80);
       x >>= 7n;
@@ -56,11 +67,14 @@ class PbWriter {
     if (b.length === 0) return;
     this.varint((field << 3) | 2);
     this.varint(b.length);
-    for (const x of b) this.parts.push(x);
+    this.chunks.push(Buffer.from(this.parts), Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    this.parts = [];
   }
 
   finish(): Buffer {
-    return Buffer.from(this.parts);
+    if (this.chunks.length === 0) return Buffer.from(this.parts);
+    if (this.parts.length) this.chunks.push(Buffer.from(this.parts));
+    return Buffer.concat(this.chunks);
   }
 }
 
