@@ -34,7 +34,13 @@ after(() => {
 });
 
 /** Starts etcd (real or ours) on a data dir; `fresh` adds the bootstrap flags of a new one-member cluster. */
-async function startServer(kind: 'real' | 'ours', dataDir: string, name: string, peerPort: number, fresh: boolean): Promise<Server> {
+async function startServer(
+  kind: 'real' | 'ours',
+  dataDir: string,
+  name: string,
+  peerPort: number,
+  fresh: boolean,
+): Promise<Server> {
   const cp = await freePort();
   const endpoint = `127.0.0.1:${cp}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
@@ -80,7 +86,13 @@ async function workload(endpoint: string): Promise<void> {
   for (let i = 0; i < 40; i += 10) {
     await Promise.all(
       Array.from({ length: 10 }, (_, j) =>
-        ctl(REFERENCE, endpoint, 'put', `k/${String(i + j).padStart(2, '0')}`, `v${i + j}-`.repeat(1 + ((i + j) % 5) * 30)),
+        ctl(
+          REFERENCE,
+          endpoint,
+          'put',
+          `k/${String(i + j).padStart(2, '0')}`,
+          `v${i + j}-`.repeat(1 + ((i + j) % 5) * 30),
+        ),
       ),
     );
   }
@@ -98,7 +110,11 @@ async function state(endpoint: string) {
     header: { revision: number };
     kvs: Array<{ key: string }>;
   };
-  const leases = (await ctl(REFERENCE, endpoint, 'lease', 'list')).split('\n').slice(1).filter(Boolean).sort();
+  const leases = (await ctl(REFERENCE, endpoint, 'lease', 'list'))
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .sort();
   return { revision: got.header.revision, kvs: got.kvs, leases };
 }
 
@@ -112,7 +128,12 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
       await workload(s.endpoint);
       states[kind] = await state(s.endpoint);
       // each etcdctl saves from the server of its own kind; both verify the sha256 trailer
-      const saved = await run(kind === 'real' ? REFERENCE : OURS, [`--endpoints=${s.endpoint}`, 'snapshot', 'save', files[kind]]);
+      const saved = await run(kind === 'real' ? REFERENCE : OURS, [
+        `--endpoints=${s.endpoint}`,
+        'snapshot',
+        'save',
+        files[kind],
+      ]);
       assert.equal(saved.code, 0, saved.stderr);
       assert.equal(saved.stdout, `Snapshot saved at ${files[kind]}\n`);
       await stop(s);
@@ -131,7 +152,7 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
     }
   });
 
-  test('status prints what etcdctl prints, on etcd\'s snapshots and ours', async () => {
+  test("status prints what etcdctl prints, on etcd's snapshots and ours", async () => {
     for (const file of [files.real, files.ours]) {
       for (const w of ['simple', 'json', 'table', 'fields']) {
         const args = ['snapshot', 'status', file, '-w', w];
@@ -171,15 +192,24 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
         const got = await state(s.endpoint);
         // the probe put of startServer is one more revision on top of the source's
         assert.deepEqual(
-          { ...got, revision: got.revision - 1, kvs: got.kvs.filter((kv) => kv.key !== Buffer.from('probe').toString('base64')) },
-          { ...states[kind], kvs: states[kind]!.kvs.filter((kv) => kv.key !== Buffer.from('probe').toString('base64')) },
+          {
+            ...got,
+            revision: got.revision - 1,
+            kvs: got.kvs.filter((kv) => kv.key !== Buffer.from('probe').toString('base64')),
+          },
+          {
+            ...states[kind],
+            kvs: states[kind]!.kvs.filter((kv) => kv.key !== Buffer.from('probe').toString('base64')),
+          },
         );
         const compacted = await run(REFERENCE, [`--endpoints=${s.endpoint}`, 'get', 'k/00', '--rev', '9']);
         assert.deepEqual(compacted.errors, ['Error: etcdserver: mvcc: required revision has been compacted']);
         const members = await ctl(REFERENCE, s.endpoint, 'member', 'list');
         assert.match(members, new RegExp(`, started, r1, http://127.0.0.1:${pp}, `));
         // and it keeps working: a write after the restore gets the next revision
-        const put = JSON.parse(await ctl(REFERENCE, s.endpoint, 'put', 'after', '1', '-w', 'json')) as { header: { revision: number } };
+        const put = JSON.parse(await ctl(REFERENCE, s.endpoint, 'put', 'after', '1', '-w', 'json')) as {
+          header: { revision: number };
+        };
         assert.equal(put.header.revision, got.revision + 1);
       } finally {
         await stop(s);
@@ -203,10 +233,16 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
       ]);
       assert.equal(r.code, 0, r.stderr);
     }
-    const servers = await Promise.all(pps.map((p, i) => startServer('ours', join(root, `m${i}`), `m${i}`, p, false)));
+    const servers = await Promise.all(
+      pps.map((p, i) => startServer('ours', join(root, `m${i}`), `m${i}`, p, false)),
+    );
     try {
       const revs = await Promise.all(
-        servers.map(async (s) => (JSON.parse(await ctl(REFERENCE, s.endpoint, 'get', 'k/00', '-w', 'json')) as { kvs: unknown[] }).kvs),
+        servers.map(
+          async (s) =>
+            (JSON.parse(await ctl(REFERENCE, s.endpoint, 'get', 'k/00', '-w', 'json')) as { kvs: unknown[] })
+              .kvs,
+        ),
       );
       assert.deepEqual(revs[1], revs[0]);
       assert.deepEqual(revs[2], revs[0]);
@@ -234,7 +270,17 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
       ['snapshot', 'restore', join(root, 'missing.db'), '--data-dir', join(root, `x3-${side}`)],
       ['snapshot', 'restore', files.ours, '--data-dir', exists],
       ['snapshot', 'restore', files.ours, '--data-dir', join(root, `x4-${side}`), '--name', 'nobody'],
-      ['snapshot', 'restore', files.ours, '--data-dir', join(root, `x5-${side}`), '--name', 'n', '--initial-cluster', 'n=http://127.0.0.1:1'],
+      [
+        'snapshot',
+        'restore',
+        files.ours,
+        '--data-dir',
+        join(root, `x5-${side}`),
+        '--name',
+        'n',
+        '--initial-cluster',
+        'n=http://127.0.0.1:1',
+      ],
     ];
     const [ref, ours] = [cases('ref'), cases('ours')];
     for (let i = 0; i < ref.length; i++) {
@@ -250,7 +296,14 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
       );
     }
     // with --skip-hash-check a file without the trailer restores
-    const ok = await run(OURS, ['snapshot', 'restore', noHash, '--data-dir', join(root, 'x6'), '--skip-hash-check']);
+    const ok = await run(OURS, [
+      'snapshot',
+      'restore',
+      noHash,
+      '--data-dir',
+      join(root, 'x6'),
+      '--skip-hash-check',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
   });
 });

@@ -98,7 +98,8 @@ function varint(n: bigint): number[] {
 /** mvccpb.KeyValue: key=1, create_revision=2, mod_revision=3, version=4, value=5, lease=6. */
 function keyValue(key: Buffer, create: number, mod: number, version: number, value: Buffer): Buffer {
   const parts: number[] = [];
-  const bytes = (f: number, b: Buffer) => parts.push(...varint(BigInt((f << 3) | 2)), ...varint(BigInt(b.length)), ...b);
+  const bytes = (f: number, b: Buffer) =>
+    parts.push(...varint(BigInt((f << 3) | 2)), ...varint(BigInt(b.length)), ...b);
   const int = (f: number, n: number) => {
     if (n !== 0) parts.push(...varint(BigInt(f << 3)), ...varint(BigInt(n)));
   };
@@ -128,7 +129,8 @@ function crc32c(chunks: Buffer[]): number {
     }
   }
   let crc = -1;
-  for (const b of chunks) for (let i = 0; i < b.length; i++) crc = crcTable[(crc ^ b[i]!) & 0xff]! ^ (crc >>> 8);
+  for (const b of chunks)
+    for (let i = 0; i < b.length; i++) crc = crcTable[(crc ^ b[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }
 
@@ -148,7 +150,9 @@ function etcdShapedFile(path: string, n: number): { revision: number; keys: numb
   return { revision: n + 1, keys: res.keys };
 }
 
-test('Debian etcdctl reads our file: status prints our hash, revision, key count and size', { skip: !existsSync(ETCDCTL) }, () => {
+test('Debian etcdctl reads our file: status prints our hash, revision, key count and size', {
+  skip: !existsSync(ETCDCTL),
+}, () => {
   const path = join(dir, 'etcd.db');
   const { revision, keys } = etcdShapedFile(path, 3000);
   const out = JSON.parse(
@@ -167,7 +171,9 @@ test('Debian etcdctl reads our file: status prints our hash, revision, key count
   assert.deepEqual(out, { hash: crc32c(chunks), revision, totalKey: keys, totalSize: db.size });
 });
 
-test('Debian etcdctl restores our file (bbolt opens it read-write and changes it)', { skip: !existsSync(ETCDCTL) }, () => {
+test('Debian etcdctl restores our file (bbolt opens it read-write and changes it)', {
+  skip: !existsSync(ETCDCTL),
+}, () => {
   const path = join(dir, 'restore.db');
   etcdShapedFile(path, 2000);
   // a snapshot as etcd sends it: the db, then the sha256 of it
@@ -175,7 +181,19 @@ test('Debian etcdctl restores our file (bbolt opens it read-write and changes it
   const dataDir = join(dir, 'restored.etcd');
   execFileSync(
     ETCDCTL,
-    ['snapshot', 'restore', path, '--data-dir', dataDir, '--name', 'n1', '--initial-cluster', 'n1=http://127.0.0.1:1', '--initial-advertise-peer-urls', 'http://127.0.0.1:1'],
+    [
+      'snapshot',
+      'restore',
+      path,
+      '--data-dir',
+      dataDir,
+      '--name',
+      'n1',
+      '--initial-cluster',
+      'n1=http://127.0.0.1:1',
+      '--initial-advertise-peer-urls',
+      'http://127.0.0.1:1',
+    ],
     { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 },
   );
   const db = readBolt(join(dataDir, 'member', 'snap', 'db'));

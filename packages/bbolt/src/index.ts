@@ -1,4 +1,18 @@
 // @kv/bbolt: reads and bulk-writes bbolt files, the format of etcd's backend and of its snapshots.
 export { fnv1a64 } from './layout';
-export { type BoltBucket, type BoltFile, BoltFormatError, type BoltMeta, currentMeta, parseBolt, readBolt } from './reader';
-export { type BoltBucketInput, type BoltWriteResult, BoltWriter, type BoltWriterOptions, writeBolt } from './writer';
+export {
+  type BoltBucket,
+  type BoltFile,
+  BoltFormatError,
+  type BoltMeta,
+  currentMeta,
+  parseBolt,
+  readBolt,
+} from './reader';
+export {
+  type BoltBucketInput,
+  type BoltWriteResult,
+  BoltWriter,
+  type BoltWriterOptions,
+  writeBolt,
+} from './writer';

@@ -2,7 +2,7 @@
 // (first key, page id) of each is kept, and branch pages are built above them when the bucket ends. Pages
 // are allocated in ascending order, so the file is written front to back; the two meta pages go last,
 // once the root is known. bbolt opens the result as it would a file it wrote itself.
-import { closeSync, ftruncateSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import {
   BRANCH_ELEMENT,
   BRANCH_PAGE,
@@ -71,7 +71,9 @@ class TreeBuilder {
 
   add(key: Buffer, value: Buffer, flags: number): void {
     if (this.last !== undefined && Buffer.compare(this.last, key) >= 0) {
-      throw new Error(`bbolt writer: keys must be strictly ascending (${key.toString('hex')} after ${this.last.toString('hex')})`);
+      throw new Error(
+        `bbolt writer: keys must be strictly ascending (${key.toString('hex')} after ${this.last.toString('hex')})`,
+      );
     }
     this.last = key;
     const size = LEAF_ELEMENT + key.length + value.length;
@@ -320,7 +322,11 @@ export interface BoltBucketInput {
 }
 
 /** Writes a whole file from buckets in any order (each bucket's entries are sorted here). */
-export function writeBolt(path: string, buckets: BoltBucketInput[], options?: BoltWriterOptions): BoltWriteResult {
+export function writeBolt(
+  path: string,
+  buckets: BoltBucketInput[],
+  options?: BoltWriterOptions,
+): BoltWriteResult {
   const w = new BoltWriter(path, options);
   try {
     const sorted = [...buckets].sort((a, b) => Buffer.compare(a.name, b.name));

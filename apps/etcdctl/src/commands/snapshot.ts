@@ -1,9 +1,9 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { readBolt } from '@kv/bbolt';
 import * as Flags from '@oclif/core/flags';
-import { crc32c } from '../crc32c';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
+import { crc32c } from '../crc32c';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
 import { humanizeBytes } from '../go-format';
 
@@ -94,7 +94,8 @@ export const restore: CommandSpec = {
   async run(_ctx, args, f) {
     if (args.length !== 1) throw new CtlError(ExitBadArgs, 'snapshot restore requires exactly one argument');
     // the server's restore (RocksDB, WAL, raft snapshot) loads only for this command
-    const { restoreSnapshot, RestoreError } = require('@kv/server/restore') as typeof import('@kv/server/restore');
+    const { restoreSnapshot, RestoreError } =
+      require('@kv/server/restore') as typeof import('@kv/server/restore');
     const name = f.name as string;
     try {
       await restoreSnapshot({

@@ -4,7 +4,7 @@
 // and the event loop gets a turn every few thousand rows. The other namespaces are small and are kept
 // until their bucket's turn in bbolt's name order.
 import { setImmediate as turn } from 'node:timers/promises';
-import { BoltWriter, type BoltWriteResult } from '@kv/bbolt';
+import { type BoltWriteResult, BoltWriter } from '@kv/bbolt';
 import { type Backend, decodeKeyValue, decodeRevision, isTombstoneRecord, META_KEYS } from '@kv/mvcc';
 import type { ClusterJson } from '../membership/cluster.js';
 import {
@@ -38,7 +38,9 @@ export async function writeBackendBolt(
   path: string,
   options: BoltExportOptions,
 ): Promise<BoltWriteResult> {
-  const it = backend.db().iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as RawIterator;
+  const it = backend
+    .db()
+    .iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as RawIterator;
   const w = new BoltWriter(path, { sync: options.sync === true });
   // every bucket etcd 3.4 creates, present even when empty, as in etcd's own files
   const buckets = new Map<string, Rows>([
@@ -86,7 +88,16 @@ export async function writeBackendBolt(
           const tomb = isTombstoneRecord(value);
           const kv = decodeKeyValue(value);
           // etcd's tombstone value is a KeyValue holding only the key
-          const out = tomb ? encodeEtcdKeyValue({ ...kv, createRevision: 0, modRevision: 0, version: 0, lease: 0n, value: Buffer.alloc(0) }) : encodeEtcdKeyValue(kv);
+          const out = tomb
+            ? encodeEtcdKeyValue({
+                ...kv,
+                createRevision: 0,
+                modRevision: 0,
+                version: 0,
+                lease: 0n,
+                value: Buffer.alloc(0),
+              })
+            : encodeEtcdKeyValue(kv);
           w.put(etcdRevisionKey(main, sub, tomb), out);
         } else {
           convertSmall(ns, key, value, buckets);
@@ -144,6 +155,7 @@ function convertSmall(ns: string, key: Buffer, value: Buffer, buckets: Map<strin
       });
       add('members', k, v);
     }
-    for (const id of c.removed) add('members_removed', Buffer.from(BigInt(`0x${id}`).toString(16)), Buffer.from('removed'));
+    for (const id of c.removed)
+      add('members_removed', Buffer.from(BigInt(`0x${id}`).toString(16)), Buffer.from('removed'));
   }
 }

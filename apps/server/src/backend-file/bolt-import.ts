@@ -17,7 +17,11 @@ export interface BoltImportResult {
   compactRevision: number;
 }
 
-export function loadBoltIntoBackend(db: BoltFile, backend: Backend, consistentIndex: number): BoltImportResult {
+export function loadBoltIntoBackend(
+  db: BoltFile,
+  backend: Backend,
+  consistentIndex: number,
+): BoltImportResult {
   const res: BoltImportResult = { revision: 0, keys: 0, leases: 0, compactRevision: 0 };
   let pending = 0;
   const step = () => {
@@ -46,7 +50,10 @@ export function loadBoltIntoBackend(db: BoltFile, backend: Backend, consistentIn
         const key = k.toString('latin1');
         if (key === 'scheduledCompactRev' || key === 'finishedCompactRev') {
           const rev = parseEtcdRevisionKey(v).main;
-          ns.put(key === 'scheduledCompactRev' ? META_KEYS.scheduledCompactRev : META_KEYS.finishedCompactRev, u64BE(rev));
+          ns.put(
+            key === 'scheduledCompactRev' ? META_KEYS.scheduledCompactRev : META_KEYS.finishedCompactRev,
+            u64BE(rev),
+          );
           if (key === 'finishedCompactRev') res.compactRevision = rev;
         }
       }

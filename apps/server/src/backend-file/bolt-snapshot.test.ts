@@ -54,7 +54,10 @@ async function state(port: number) {
   return { revision: got.header.revision, kvs: got.kvs, leases };
 }
 
-test('Debian etcdctl saves our snapshot, reads its status, and real etcd serves the restore', { skip, timeout: 120_000 }, async () => {
+test('Debian etcdctl saves our snapshot, reads its status, and real etcd serves the restore', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const [cp, pp, rcp, rpp] = await freePorts(4);
   const ours = spawnEtcd(
     ['--data-dir', join(dir, 'ours'), ...memberArgs('o1', cp!, pp!, `o1=http://127.0.0.1:${pp}`)],
@@ -90,17 +93,43 @@ test('Debian etcdctl saves our snapshot, reads its status, and real etcd serves 
   const db = readBolt(file);
   assert.equal(status.revision, before.revision);
   assert.equal(status.totalSize, db.size);
-  assert.equal(status.totalKey, db.buckets.reduce((n, b) => n + b.entries.length, 0));
+  assert.equal(
+    status.totalKey,
+    db.buckets.reduce((n, b) => n + b.entries.length, 0),
+  );
 
   const restored = join(dir, 'restored');
   await run(
     ETCDCTL,
-    ['snapshot', 'restore', file, '--data-dir', restored, '--name', 'r1', '--initial-cluster', `r1=http://127.0.0.1:${rpp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${rpp}`],
+    [
+      'snapshot',
+      'restore',
+      file,
+      '--data-dir',
+      restored,
+      '--name',
+      'r1',
+      '--initial-cluster',
+      `r1=http://127.0.0.1:${rpp}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${rpp}`,
+    ],
     { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
   );
   const real = spawn(
     ETCD,
-    ['--data-dir', restored, '--name', 'r1', '--listen-client-urls', `http://127.0.0.1:${rcp}`, '--advertise-client-urls', `http://127.0.0.1:${rcp}`, '--listen-peer-urls', `http://127.0.0.1:${rpp}`],
+    [
+      '--data-dir',
+      restored,
+      '--name',
+      'r1',
+      '--listen-client-urls',
+      `http://127.0.0.1:${rcp}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${rcp}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${rpp}`,
+    ],
     { stdio: 'ignore' },
   );
   children.push(real);

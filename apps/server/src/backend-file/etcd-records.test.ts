@@ -13,7 +13,14 @@ import {
 } from './etcd-records.js';
 
 test('KeyValue bytes are what etcd 3.4 wrote for the same put (read from a real snapshot)', () => {
-  const kv = { key: Buffer.from('a'), createRevision: 2, modRevision: 2, version: 1, value: Buffer.from('1'), lease: 0n };
+  const kv = {
+    key: Buffer.from('a'),
+    createRevision: 2,
+    modRevision: 2,
+    version: 1,
+    value: Buffer.from('1'),
+    lease: 0n,
+  };
   assert.equal(encodeEtcdKeyValue(kv).toString('hex'), '0a01611002180220012a0131');
   // a tombstone holds only the key
   const tomb = { ...kv, createRevision: 0, modRevision: 0, version: 0, value: Buffer.alloc(0) };
@@ -38,12 +45,22 @@ test('KeyValue round trips, and protobufjs reads it the same', () => {
 
 test('revision keys: 17 bytes, and 18 with the tombstone mark', () => {
   assert.equal(etcdRevisionKey(4, 0, true).toString('hex'), '00000000000000045f000000000000000074');
-  assert.deepEqual(parseEtcdRevisionKey(etcdRevisionKey(2 ** 50, 7, false)), { main: 2 ** 50, sub: 7, tombstone: false });
+  assert.deepEqual(parseEtcdRevisionKey(etcdRevisionKey(2 ** 50, 7, false)), {
+    main: 2 ** 50,
+    sub: 7,
+    tombstone: false,
+  });
   assert.deepEqual(parseEtcdRevisionKey(etcdRevisionKey(9, 1, true)), { main: 9, sub: 1, tombstone: true });
 });
 
 test('members and alarms as etcd stores them', () => {
-  const m = { id: 0xbdae9bbc11dd390dn, name: 'e1', peerUrls: ['http://127.0.0.1:23801'], clientUrls: ['http://127.0.0.1:23791'], isLearner: false };
+  const m = {
+    id: 0xbdae9bbc11dd390dn,
+    name: 'e1',
+    peerUrls: ['http://127.0.0.1:23801'],
+    clientUrls: ['http://127.0.0.1:23791'],
+    isLearner: false,
+  };
   const [k, v] = encodeEtcdMember(m);
   assert.equal(k.toString(), 'bdae9bbc11dd390d');
   assert.equal(
@@ -51,5 +68,8 @@ test('members and alarms as etcd stores them', () => {
     '{"id":13668033151171901709,"peerURLs":["http://127.0.0.1:23801"],"name":"e1","clientURLs":["http://127.0.0.1:23791"]}',
   );
   assert.deepEqual(decodeEtcdMember(k, v), m);
-  assert.deepEqual(decodeEtcdAlarmKey(encodeEtcdAlarmKey(0xbdae9bbc11dd390dn, 1)), { memberId: 0xbdae9bbc11dd390dn, alarm: 1 });
+  assert.deepEqual(decodeEtcdAlarmKey(encodeEtcdAlarmKey(0xbdae9bbc11dd390dn, 1)), {
+    memberId: 0xbdae9bbc11dd390dn,
+    alarm: 1,
+  });
 });

@@ -62,7 +62,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
     throw new RestoreError((err as Error).message);
   }
   if (initial.localId === 0n)
-    throw new RestoreError(`couldn't find local name ${JSON.stringify(o.name)} in the initial cluster configuration`);
+    throw new RestoreError(
+      `couldn't find local name ${JSON.stringify(o.name)} in the initial cluster configuration`,
+    );
   const own = initial.member(initial.localId)!;
   const advertised = [...o.initialAdvertisePeerUrls].sort();
   if (advertised.join(',') !== own.peerUrls.join(',')) {
@@ -96,7 +98,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
           'restored-compact-revision': loaded.compactRevision,
         });
       }
-      backend.namespace('members').put(Buffer.from('cluster'), Buffer.from(JSON.stringify(initial.toJson()), 'utf8'));
+      backend
+        .namespace('members')
+        .put(Buffer.from('cluster'), Buffer.from(JSON.stringify(initial.toJson()), 'utf8'));
       backend.commit();
     } finally {
       await backend.close();
@@ -123,7 +127,11 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
       metadata: { index, term: 1, confState },
     });
     new Snapshotter(paths.snapDir, 0).save(1, index, snap);
-    const wal = await Wal.create(paths.walDir, encodeWalMetadata(initial.localId, initial.clusterId), raftWalCodec);
+    const wal = await Wal.create(
+      paths.walDir,
+      encodeWalMetadata(initial.localId, initial.clusterId),
+      raftWalCodec,
+    );
     try {
       await wal.saveSnapshot({ index, term: 1 });
       await wal.save({ term: 1, vote: 0n, commit: index }, []);
@@ -159,7 +167,8 @@ function checkHash(path: string, skip: boolean): void {
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RestoreError(`open ${path}: no such file or directory`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new RestoreError(`open ${path}: no such file or directory`);
     throw new RestoreError((err as Error).message);
   }
   try {
@@ -183,7 +192,8 @@ function checkHash(path: string, skip: boolean): void {
     const want = Buffer.alloc(HASH_BYTES);
     readSync(fd, want, 0, HASH_BYTES, end);
     const got = h.digest();
-    if (!got.equals(want)) throw new RestoreError(`expected sha256 [${[...want].join(' ')}], got [${[...got].join(' ')}]`);
+    if (!got.equals(want))
+      throw new RestoreError(`expected sha256 [${[...want].join(' ')}], got [${[...got].join(' ')}]`);
   } finally {
     closeSync(fd);
   }

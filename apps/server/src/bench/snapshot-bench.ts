@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readBolt } from '@kv/bbolt';
 import { Backend, KVStore } from '@kv/mvcc';
-import { loadBoltIntoBackend } from '../backend-file/bolt-import.js';
 import { writeBackendBolt } from '../backend-file/bolt-export.js';
+import { loadBoltIntoBackend } from '../backend-file/bolt-import.js';
 
 async function main(): Promise<void> {
   const keys = Number(process.argv[2] ?? 200_000);
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
 
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     console.log(`keys ${keys}, value ${valueBytes} B`);
-    console.log(`export: ${exportMs.toFixed(0)} ms, ${mb(statSync(file).size)} MiB (${res.pages} pages), longest event-loop stall ${maxGap.toFixed(1)} ms`);
+    console.log(
+      `export: ${exportMs.toFixed(0)} ms, ${mb(statSync(file).size)} MiB (${res.pages} pages), longest event-loop stall ${maxGap.toFixed(1)} ms`,
+    );
     console.log(`import (restore): ${importMs.toFixed(0)} ms, ${loaded.keys} revisions`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
