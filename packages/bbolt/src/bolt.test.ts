@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { BoltWriter, parseBolt, readBolt, writeBolt } from './index';
+import { BoltReader, BoltWriter, parseBolt, readBolt, writeBolt } from './index';
 
 const dir = mkdtempSync(join(tmpdir(), 'bbolt-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -204,4 +204,26 @@ test('Debian etcdctl restores our file (bbolt opens it read-write and changes it
   const meta = db.buckets.find((b) => b.name.toString() === 'meta')!;
   const ci = meta.entries.find(([k]) => k.toString() === 'consistent_index')!;
   assert.equal(ci[1].readBigUInt64BE(0), 1n);
+});
+
+test('BoltReader.open walks the file page by page with the same result as parseBolt', () => {
+  const path = join(dir, 'paged.db');
+  const entries: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; i < 5000; i++)
+    entries.push([Buffer.from(`key-${String(i).padStart(5, '0')}`), randomBytes(i % 97 === 0 ? 6000 : 50)]);
+  writeBolt(path, [
+    { name: Buffer.from('a'), entries },
+    { name: Buffer.from('b'), entries: [[Buffer.from('only'), Buffer.from('one')]] },
+  ]);
+  const r = BoltReader.open(path);
+  try {
+    const names = r.buckets().map((b) => b.name.toString());
+    assert.deepEqual(names, ['a', 'b']);
+    const got: Array<[Buffer, Buffer]> = [];
+    r.forEach(r.buckets()[0]!, (k, v) => got.push([k, v]));
+    assert.deepEqual(got, entries);
+    assert.deepEqual(r.readAll(), parseBolt(readFileSync(path)));
+  } finally {
+    r.close();
+  }
 });

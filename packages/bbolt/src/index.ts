@@ -2,9 +2,11 @@
 export { fnv1a64 } from './layout';
 export {
   type BoltBucket,
+  type BoltBucketRef,
   type BoltFile,
   BoltFormatError,
   type BoltMeta,
+  BoltReader,
   currentMeta,
   parseBolt,
   readBolt,

@@ -1,7 +1,7 @@
 // Reads a bbolt file as bbolt's read-only transaction sees it: the newest meta page that validates
 // (magic, version, FNV checksum), then the B+tree of buckets under its root: branch pages, leaf pages with
 // overflow, inline buckets (root 0: the leaf page follows the bucket header) and nested buckets.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   BRANCH_ELEMENT,
   BRANCH_PAGE,
@@ -88,27 +88,95 @@ export function currentMeta(file: Buffer): BoltMeta {
   return valid.reduce((a, b) => (b.txid > a.txid ? b : a));
 }
 
-/** Parses a whole bbolt file held in memory. */
-export function parseBolt(file: Buffer): BoltFile {
-  if (file.length < 2 * 1024) throw new BoltFormatError('file size too small');
-  const meta = currentMeta(file);
-  const ps = meta.pageSize;
-  const page = (id: number): Buffer => {
-    if (id < 2 || id >= meta.pgid || (id + 1) * ps > file.length)
-      throw new BoltFormatError(`page ${id} is outside the file`);
-    const p = file.subarray(id * ps);
-    return p.subarray(0, (1 + p.readUInt32LE(12)) * ps);
-  };
+type Visit = (k: Buffer, v: Buffer, flags: number) => void;
 
-  // Visits a tree's leaf elements in key order.
-  const walk = (p: Buffer, visit: (k: Buffer, v: Buffer, flags: number) => void, depth = 0): void => {
+/** A bucket as its parent stores it: name and header (root page id, or the inline page after it). */
+export interface BoltBucketRef {
+  name: Buffer;
+  root: number;
+  sequence: bigint;
+  /** @internal the header bytes (with the inline page) */
+  header: Buffer;
+}
+
+/**
+ * Page-at-a-time access to a bbolt file, either held in memory or read from a file descriptor as pages
+ * are visited (so a multi-gigabyte snapshot is never in memory at once).
+ */
+export class BoltReader {
+  readonly meta: BoltMeta;
+
+  private constructor(
+    private readonly readAt: (buf: Buffer, position: number) => number,
+    private readonly fileSize: number,
+    private readonly onClose: () => void,
+  ) {
+    if (fileSize < 2 * 1024) throw new BoltFormatError('file size too small');
+    const head = Buffer.alloc(Math.min(fileSize, 2 * 65536));
+    readAt(head, 0);
+    this.meta = currentMeta(head);
+  }
+
+  /** Reads pages from the file as they are needed; close() when done. */
+  static open(path: string): BoltReader {
+    const fd = openSync(path, 'r');
+    try {
+      return new BoltReader(
+        (buf, pos) => readSync(fd, buf, 0, buf.length, pos),
+        fstatSync(fd).size,
+        () => closeSync(fd),
+      );
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  static fromBuffer(file: Buffer): BoltReader {
+    return new BoltReader(
+      (buf, pos) => file.copy(buf, 0, pos, pos + buf.length),
+      file.length,
+      () => {},
+    );
+  }
+
+  get pageSize(): number {
+    return this.meta.pageSize;
+  }
+
+  /** tx.Size(): high-water page id times page size. */
+  get size(): number {
+    return this.meta.pgid * this.meta.pageSize;
+  }
+
+  close(): void {
+    this.onClose();
+  }
+
+  /** One page with its overflow pages. */
+  page(id: number): Buffer {
+    const ps = this.meta.pageSize;
+    if (id < 2 || id >= this.meta.pgid || (id + 1) * ps > this.fileSize)
+      throw new BoltFormatError(`page ${id} is outside the file`);
+    const head = Buffer.alloc(PAGE_HEADER);
+    this.readAt(head, id * ps);
+    const pages = 1 + head.readUInt32LE(12);
+    if ((id + pages) * ps > this.fileSize)
+      throw new BoltFormatError(`page ${id} runs past the end of the file`);
+    const p = Buffer.alloc(pages * ps);
+    this.readAt(p, id * ps);
+    return p;
+  }
+
+  /** Visits a tree's leaf elements in key order. */
+  private walk(p: Buffer, visit: Visit, depth = 0): void {
     if (depth > 64) throw new BoltFormatError('tree too deep (a page cycle?)');
     const flags = p.readUInt16LE(8);
     const count = p.readUInt16LE(10);
     for (let i = 0; i < count; i++) {
       const e = PAGE_HEADER + i * (flags & BRANCH_PAGE ? BRANCH_ELEMENT : LEAF_ELEMENT);
       if (flags & BRANCH_PAGE) {
-        walk(page(u64(p, e + 8)), visit, depth + 1);
+        this.walk(this.page(u64(p, e + 8)), visit, depth + 1);
       } else if (flags & LEAF_PAGE) {
         const f = p.readUInt32LE(e);
         const pos = e + p.readUInt32LE(e + 4);
@@ -120,39 +188,89 @@ export function parseBolt(file: Buffer): BoltFile {
         throw new BoltFormatError(`unexpected page type ${flags} in a tree`);
       }
     }
-  };
-
-  const readBucket = (name: Buffer, header: Buffer, depth: number): BoltBucket => {
-    const root = u64(header, 0);
-    const b: BoltBucket = { name, root, sequence: header.readBigUInt64LE(8), entries: [], buckets: [] };
-    walk(root === 0 ? header.subarray(BUCKET_HEADER) : page(root), (k, v, f) => {
-      if (f & BUCKET_LEAF_FLAG) b.buckets.push(readBucket(k, v, depth + 1));
-      else b.entries.push([k, v]);
-    });
-    return b;
-  };
-
-  const top: BoltBucket[] = [];
-  walk(page(meta.root), (k, v, f) => {
-    if (f & BUCKET_LEAF_FLAG) top.push(readBucket(k, v, 1));
-  });
-
-  const free: number[] = [];
-  if (meta.freelist >= 2 && meta.freelist < meta.pgid) {
-    const p = page(meta.freelist);
-    if (p.readUInt16LE(8) & FREELIST_PAGE) {
-      let count = p.readUInt16LE(10);
-      let at = PAGE_HEADER;
-      if (count === FREELIST_COUNT_OVERFLOW) {
-        count = u64(p, at);
-        at += 8;
-      }
-      for (let i = 0; i < count; i++) free.push(u64(p, at + i * 8));
-    }
   }
-  return { pageSize: ps, size: meta.pgid * ps, meta, free, buckets: top };
+
+  private refOf(name: Buffer, header: Buffer): BoltBucketRef {
+    return { name, root: u64(header, 0), sequence: header.readBigUInt64LE(8), header };
+  }
+
+  /** The top-level buckets (or those nested in `parent`), in name order. */
+  buckets(parent?: BoltBucketRef): BoltBucketRef[] {
+    const out: BoltBucketRef[] = [];
+    const visit: Visit = (k, v, f) => {
+      if (f & BUCKET_LEAF_FLAG) out.push(this.refOf(k, v));
+    };
+    if (parent === undefined) this.walk(this.page(this.meta.root), visit);
+    else this.walkBucket(parent, visit);
+    return out;
+  }
+
+  /** Calls `fn` for each plain key/value of the bucket in key order (nested buckets are skipped). */
+  forEach(bucket: BoltBucketRef, fn: (key: Buffer, value: Buffer) => void): void {
+    this.walkBucket(bucket, (k, v, f) => {
+      if (!(f & BUCKET_LEAF_FLAG)) fn(k, v);
+    });
+  }
+
+  private walkBucket(b: BoltBucketRef, visit: Visit): void {
+    this.walk(b.root === 0 ? b.header.subarray(BUCKET_HEADER) : this.page(b.root), visit);
+  }
+
+  /** Page ids the freelist holds (none when the file was written without one, as etcd does). */
+  freePages(): number[] {
+    const free: number[] = [];
+    const meta = this.meta;
+    if (meta.freelist < 2 || meta.freelist >= meta.pgid) return free;
+    const p = this.page(meta.freelist);
+    if (!(p.readUInt16LE(8) & FREELIST_PAGE)) return free;
+    let count = p.readUInt16LE(10);
+    let at = PAGE_HEADER;
+    if (count === FREELIST_COUNT_OVERFLOW) {
+      count = u64(p, at);
+      at += 8;
+    }
+    for (let i = 0; i < count; i++) free.push(u64(p, at + i * 8));
+    return free;
+  }
+
+  /** Everything, nested buckets included, in memory. */
+  readAll(): BoltFile {
+    const load = (ref: BoltBucketRef, depth: number): BoltBucket => {
+      if (depth > 64) throw new BoltFormatError('buckets nested too deep');
+      const b: BoltBucket = {
+        name: ref.name,
+        root: ref.root,
+        sequence: ref.sequence,
+        entries: [],
+        buckets: [],
+      };
+      this.walkBucket(ref, (k, v, f) => {
+        if (f & BUCKET_LEAF_FLAG) b.buckets.push(load(this.refOf(k, v), depth + 1));
+        else b.entries.push([k, v]);
+      });
+      return b;
+    };
+    return {
+      pageSize: this.pageSize,
+      size: this.size,
+      meta: this.meta,
+      free: this.freePages(),
+      buckets: this.buckets().map((r) => load(r, 1)),
+    };
+  }
 }
 
+/** Parses a whole bbolt file held in memory. */
+export function parseBolt(file: Buffer): BoltFile {
+  return BoltReader.fromBuffer(file).readAll();
+}
+
+/** Reads a whole bbolt file into memory (see BoltReader.open for page-at-a-time access). */
 export function readBolt(path: string): BoltFile {
-  return parseBolt(readFileSync(path));
+  const r = BoltReader.open(path);
+  try {
+    return r.readAll();
+  } finally {
+    r.close();
+  }
 }

@@ -2,7 +2,7 @@
 // The 'key' bucket becomes the mvcc rows, 'meta' its compaction marks, 'lease' and the auth buckets are
 // copied as they are (same record format), alarms are re-keyed. Members are not taken over: a restore
 // starts a new cluster, as etcd's restore drops the members buckets.
-import type { BoltFile } from '@kv/bbolt';
+import type { BoltReader } from '@kv/bbolt';
 import { type Backend, encodeKeyValue, encodeRevision, META_KEYS } from '@kv/mvcc';
 import { decodeEtcdAlarmKey, decodeEtcdKeyValue, parseEtcdRevisionKey, u64BE } from './etcd-records.js';
 
@@ -18,7 +18,7 @@ export interface BoltImportResult {
 }
 
 export function loadBoltIntoBackend(
-  db: BoltFile,
+  db: BoltReader,
   backend: Backend,
   consistentIndex: number,
 ): BoltImportResult {
@@ -30,11 +30,12 @@ export function loadBoltIntoBackend(
       pending = 0;
     }
   };
-  for (const b of db.buckets) {
+  const buckets = db.buckets();
+  for (const b of buckets) {
     const name = b.name.toString('latin1');
     if (name === 'key') {
       const ns = backend.namespace('key');
-      for (const [k, v] of b.entries) {
+      db.forEach(b, (k, v) => {
         const rev = parseEtcdRevisionKey(k);
         const kv = decodeEtcdKeyValue(v);
         // etcd's tombstone holds only the key; ours records the deleting revision too
@@ -43,10 +44,10 @@ export function loadBoltIntoBackend(
         res.revision = rev.main;
         res.keys++;
         step();
-      }
+      });
     } else if (name === 'meta') {
       const ns = backend.namespace('meta');
-      for (const [k, v] of b.entries) {
+      db.forEach(b, (k, v) => {
         const key = k.toString('latin1');
         if (key === 'scheduledCompactRev' || key === 'finishedCompactRev') {
           const rev = parseEtcdRevisionKey(v).main;
@@ -56,27 +57,27 @@ export function loadBoltIntoBackend(
           );
           if (key === 'finishedCompactRev') res.compactRevision = rev;
         }
-      }
+      });
       ns.put(META_KEYS.consistentIndex, u64BE(consistentIndex));
     } else if (name === 'alarm') {
       const ns = backend.namespace('alarm');
-      for (const [k] of b.entries) {
+      db.forEach(b, (k) => {
         const a = decodeEtcdAlarmKey(k);
         const key = Buffer.alloc(12);
         key.writeBigUInt64BE(a.memberId, 0);
         key.writeUInt32BE(a.alarm, 8);
         ns.put(key, Buffer.alloc(0));
-      }
+      });
     } else if (PASS_THROUGH.has(name)) {
       const ns = backend.namespace(name);
-      for (const [k, v] of b.entries) {
+      db.forEach(b, (k, v) => {
         ns.put(k, v);
         if (name === 'lease') res.leases++;
         step();
-      }
+      });
     }
   }
-  if (!db.buckets.some((b) => b.name.toString('latin1') === 'meta')) {
+  if (!buckets.some((b) => b.name.toString('latin1') === 'meta')) {
     backend.namespace('meta').put(META_KEYS.consistentIndex, u64BE(consistentIndex));
   }
   backend.commit();

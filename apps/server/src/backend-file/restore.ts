@@ -5,7 +5,7 @@
 // the bootstrap), and the consistent index is that same index.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync } from 'node:fs';
-import { readBolt } from '@kv/bbolt';
+import { BoltReader } from '@kv/bbolt';
 import { Backend } from '@kv/mvcc';
 import { encodeSnapshot } from '@kv/raft';
 import { parseInitialCluster } from '../config/initial-cluster.js';
@@ -86,10 +86,11 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
   const members = initial.sortedMembers();
   const index = members.length;
   try {
-    const db = readBolt(o.snapshotPath);
-    const backend = await Backend.open(paths.dbDir);
+    const db = BoltReader.open(o.snapshotPath);
+    let backend: Backend | undefined;
     let loaded: ReturnType<typeof loadBoltIntoBackend>;
     try {
+      backend = await Backend.open(paths.dbDir);
       loaded = loadBoltIntoBackend(db, backend, index);
       if (loaded.compactRevision > 0) {
         log('restored last compact revision', {
@@ -103,7 +104,8 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
         .put(Buffer.from('cluster'), Buffer.from(JSON.stringify(initial.toJson()), 'utf8'));
       backend.commit();
     } finally {
-      await backend.close();
+      db.close();
+      await backend?.close();
     }
     for (const m of members) {
       log('added member', {

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBolt } from '@kv/bbolt';
+import { BoltReader } from '@kv/bbolt';
 import { Backend, KVStore } from '@kv/mvcc';
 import { writeBackendBolt } from '../backend-file/bolt-export.js';
 import { loadBoltIntoBackend } from '../backend-file/bolt-import.js';
@@ -39,9 +39,10 @@ async function main(): Promise<void> {
     await kv.close();
 
     const t1 = performance.now();
-    const db = readBolt(file);
+    const db = BoltReader.open(file);
     const into = await Backend.open(join(dir, 'dst'));
     const loaded = loadBoltIntoBackend(db, into, 1);
+    db.close();
     await into.close();
     const importMs = performance.now() - t1;
 
