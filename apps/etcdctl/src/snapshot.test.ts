@@ -164,6 +164,24 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
     }
   });
 
+  test('status refuses what is not a bbolt file as etcdctl does', async () => {
+    const bad = {
+      tiny: Buffer.from('not a database'),
+      junk: Buffer.alloc(10_000, 0x5a),
+      // a valid first page but shorter than the two meta pages
+      short: readFileSync(files.ours).subarray(0, 6000),
+    };
+    for (const [name, bytes] of Object.entries(bad)) {
+      const file = join(root, `${name}.db`);
+      writeFileSync(file, bytes);
+      const args = ['snapshot', 'status', file];
+      const [a, b] = await Promise.all([run(REFERENCE, args), run(OURS, args)]);
+      assert.equal(b.code, a.code, name);
+      assert.equal(b.stdout, a.stdout, name);
+      assert.deepEqual(b.errors, a.errors, name);
+    }
+  });
+
   for (const kind of ['real', 'ours'] as const) {
     test(`${kind === 'real' ? "etcd's" : 'our'} snapshot -> our restore -> our server serves the same data`, async () => {
       const pp = await freePort();

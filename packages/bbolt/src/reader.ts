@@ -7,6 +7,7 @@ import {
   BRANCH_PAGE,
   BUCKET_HEADER,
   BUCKET_LEAF_FLAG,
+  DEFAULT_PAGE_SIZE,
   FREELIST_COUNT_OVERFLOW,
   FREELIST_PAGE,
   fnv1a64,
@@ -111,10 +112,13 @@ export class BoltReader {
     private readonly fileSize: number,
     private readonly onClose: () => void,
   ) {
-    if (fileSize < 2 * 1024) throw new BoltFormatError('file size too small');
+    // bbolt's own order of complaints: no readable first page, then a meta that does not validate, then
+    // a file shorter than the two meta pages
+    if (fileSize < DEFAULT_PAGE_SIZE) throw new BoltFormatError('invalid database');
     const head = Buffer.alloc(Math.min(fileSize, 2 * 65536));
     readAt(head, 0);
     this.meta = currentMeta(head);
+    if (fileSize < 2 * this.meta.pageSize) throw new BoltFormatError('file size too small');
   }
 
   /** Reads pages from the file as they are needed; close() when done. */
