@@ -222,6 +222,9 @@ describe('snapshot', { skip, timeout: 180_000 }, () => {
         );
         const compacted = await run(REFERENCE, [`--endpoints=${s.endpoint}`, 'get', 'k/00', '--rev', '9']);
         assert.deepEqual(compacted.errors, ['Error: etcdserver: mvcc: required revision has been compacted']);
+        // the lease is back with its key attached
+        const ttl = await ctl(REFERENCE, s.endpoint, 'lease', 'timetolive', got.leases[0]!, '--keys');
+        assert.match(ttl, /attached keys\(\[leased\]\)/);
         const members = await ctl(REFERENCE, s.endpoint, 'member', 'list');
         assert.match(members, new RegExp(`, started, r1, http://127.0.0.1:${pp}, `));
         // and it keeps working: a write after the restore gets the next revision

@@ -136,6 +136,8 @@ test('Debian etcdctl saves our snapshot, reads its status, and real etcd serves 
   await waitServing(rcp!);
   const after = await state(rcp!);
   assert.deepEqual(after, before);
+  // the lease came back with its key attached
+  assert.match(await ctl(rcp!, 'lease', 'timetolive', lease, '--keys'), /attached keys\(\[leased\]\)/);
   // the compaction came along: revision 4 is gone, 5 is readable
   await assert.rejects(ctl(rcp!, 'get', 'k/000', '--rev', '4'), /compacted/);
   assert.match(await ctl(rcp!, 'get', 'k/000', '--rev', '5'), /k\/000/);
