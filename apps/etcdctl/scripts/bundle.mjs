@@ -53,6 +53,9 @@ await build({
   entryPoints: ['dist/main.js'],
   outfile: 'dist/etcdctl.bundle.js',
   plugins: [stubUnused, clientBundle],
+  // `snapshot restore` writes a member data dir with the server's own modules (RocksDB is native code);
+  // it is required only by that command, from node_modules.
+  external: ['@kv/server', '@kv/server/*'],
 });
 
 await build({

@@ -1,4 +1,11 @@
 // @kv/server: An etcd v3 compatible server: raft, WAL, MVCC and leases behind etcd's gRPC and JSON APIs.
+
+export {
+  RestoreError,
+  type RestoreOptions,
+  type RestoreResult,
+  restoreSnapshot,
+} from './backend-file/restore.js';
 export {
   ConfigError,
   completeConfig,

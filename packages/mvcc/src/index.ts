@@ -4,8 +4,8 @@ export { checkTxnIntervals } from './apply';
 export { Backend, type BackendOptions, type IterateOptions, Namespace } from './backend';
 export { ErrClosed, ErrCompacted, ErrDuplicateKey, ErrFutureRev, ErrKeyNotFound } from './errors';
 export type { HashResult } from './hash';
-export type { Event, KeyValue } from './key-value';
-export { KVStore, type KVStoreOptions } from './kv-store';
+export { decodeKeyValue, type Event, encodeKeyValue, isTombstoneRecord, type KeyValue } from './key-value';
+export { KVStore, type KVStoreOptions, META_KEYS } from './kv-store';
 export type { RangeOptions, RangeResult, TxnRead, TxnWrite } from './kv-txn';
 export {
   type ApplyChecks,
@@ -25,7 +25,7 @@ export {
   type TxnRequest,
   type TxnResponse,
 } from './request';
-export type { Revision } from './revision';
+export { decodeRevision, encodeRevision, type Revision } from './revision';
 export {
   WatchableStore,
   type WatchableStoreOptions,

@@ -47,6 +47,17 @@ const META_CONSISTENT_INDEX = Buffer.from('consistent_index');
 const META_SCHEDULED_COMPACT = Buffer.from('scheduled_compact_rev');
 const META_FINISHED_COMPACT = Buffer.from('finished_compact_rev');
 
+/**
+ * Row keys of the 'meta' namespace, each an 8-byte big-endian number: for code that converts a backend
+ * to or from another layout (etcd's bbolt snapshots). Rows of the 'key' namespace are
+ * encodeRevision(main, sub) -> encodeKeyValue(kv, tombstone).
+ */
+export const META_KEYS = {
+  consistentIndex: META_CONSISTENT_INDEX,
+  scheduledCompactRev: META_SCHEDULED_COMPACT,
+  finishedCompactRev: META_FINISHED_COMPACT,
+} as const;
+
 /** Revision id for the value cache: a number when it fits, else the string form. */
 function cacheId(main: number, sub: number): number | string {
   return sub < 1024 ? main * 1024 + sub : revisionId(main, sub);

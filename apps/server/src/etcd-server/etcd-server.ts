@@ -45,6 +45,7 @@ import type {
 import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
+import { writeBackendBolt } from '../backend-file/bolt-export.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
 import { AutoCompactor, parseRetention } from './compactor.js';
@@ -1223,7 +1224,7 @@ export class EtcdServer implements EtcdServerApi {
     throw etcdError('Timeout');
   }
 
-  /** A consistent copy of the whole backend (our dump format) with etcd's trailing sha256. */
+  /** A consistent copy of the whole backend as etcd's bbolt backend file, with etcd's trailing sha256. */
   snapshot(
     _req: etcdserverpb.SnapshotRequest.$Properties = {},
     caller?: Caller,
@@ -1231,7 +1232,7 @@ export class EtcdServer implements EtcdServerApi {
     const chunks = () =>
       snapshotChunks(
         this.paths.snapDir,
-        (path) => dumpBackend(this.backend, path),
+        (path) => writeBackendBolt(this.backend, path, { clusterVersion: CLUSTER_VERSION }),
         () => this.header(),
       );
     return this.auth.enabled ? this.adminOnly(caller, chunks) : chunks();

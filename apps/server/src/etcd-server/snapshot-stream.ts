@@ -6,18 +6,18 @@ import type { etcdserverpb } from '@kv/api-proto';
 const CHUNK = 32 * 1024;
 
 /**
- * Maintenance.Snapshot: the backend copy in 32 KiB blobs, remaining_bytes counting down, and a final blob
- * holding the sha256 of everything sent before it (as etcd appends to its db file).
+ * Maintenance.Snapshot: the backend as a bbolt file in 32 KiB blobs, remaining_bytes counting down, and a
+ * final blob holding the sha256 of everything sent before it (as etcd appends to its db file).
  */
 export async function* snapshotChunks(
   dir: string,
-  dump: (path: string) => void,
+  dump: (path: string) => Promise<unknown>,
   header: () => etcdserverpb.IResponseHeader,
 ): AsyncGenerator<etcdserverpb.ISnapshotResponse> {
   const tmp = mkdtempSync(join(dir, 'client-snap-'));
-  const path = join(tmp, 'db.dump');
+  const path = join(tmp, 'db');
   try {
-    dump(path);
+    await dump(path);
     const size = statSync(path).size;
     const hash = createHash('sha256');
     let sent = 0;
