@@ -27,6 +27,7 @@ import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permiss
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
 import { SimpleTokens } from '../auth/tokens.js';
+import { writeBackendBolt } from '../backend-file/bolt-export.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
 import { hostPortOf } from '../config/urls.js';
@@ -45,7 +46,6 @@ import type {
 import { fetchClusterInfo } from '../transport/connect.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
-import { writeBackendBolt } from '../backend-file/bolt-export.js';
 import { Alarms } from './alarms.js';
 import { dumpBackend, loadBackendDump } from './backend-dump.js';
 import { AutoCompactor, parseRetention } from './compactor.js';
