@@ -1,35 +1,91 @@
-// Golden tests: every command run by our etcdctl and by etcd's etcdctl 3.4, each against its own real
-// etcd 3.4 driven by the same steps; stdout, exit code and "Error:" lines must be identical once IDs,
-// ports and timings are normalised (see test-support/golden.ts). Three lanes, each with its own pair
-// of servers, run concurrently; the groups of a lane run in order.
+// Golden tests: every command run by our etcdctl and by etcd's etcdctl 3.4, each against its own
+// server driven by the same steps; stdout, exit code and "Error:" lines must be identical once IDs,
+// ports and timings are normalised (see test-support/golden.ts). The suite runs twice: against real
+// etcd 3.4 servers, then against our server (apps/server), where a difference is a server bug. Three
+// lanes, each with its own pair of servers, run concurrently; the groups of a lane run in order.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { TestEtcd } from './test-support/etcd';
+import { type ServerKind, TestEtcd } from './test-support/etcd';
 import { Side, type Step } from './test-support/golden';
-import { OURS, REFERENCE } from './test-support/run-ctl';
+import { OURS, REFERENCE, type Result } from './test-support/run-ctl';
 
 const skip = !existsSync(REFERENCE) && `no reference etcdctl at ${REFERENCE}`;
 
+/**
+ * Our server has no auth yet (it is being written on another branch): the user/role/auth group runs
+ * against real etcd only until this is true.
+ */
+const OUR_SERVER_HAS_AUTH = false;
+/** Snapshot save/status is being rewritten on another branch: real etcd only until this is true. */
+const OUR_SERVER_SNAPSHOT_READY = false;
+
+/**
+ * What Debian's etcdctl printed against real etcd, by group and step: the run against our server
+ * compares Debian's etcdctl's output there with it, which finds where our server answers differently.
+ */
+const onEtcd = new Map<string, Result>();
+const serverDiffs: string[] = [];
+
+/**
+ * What legitimately differs between etcd and our server: the version each reports (ours implements
+ * 3.5's API), the database size (RocksDB's estimate against bbolt's file size) and the HashKV value
+ * (a hash of each store's own encoding).
+ */
+function acrossServers(s: string): string {
+  return s
+    .replace(/\b3\.(4\.23|5\.0)\b/g, 'VERSION')
+    .replace(/"(dbSize|dbSizeInUse|hash)":\d+/g, '"$1":N')
+    .replace(/"(DBSize|DBSizeInUse|Hash)" : \d+/g, '"$1" : N')
+    .replace(/\b\d+(\.\d+)? [kMG]?B\b/g, 'SIZE')
+    .replace(/^(ENDPOINT, )\d+$/gm, '$1HASH')
+    .replace(/^(\| ENDPOINT \| )\d+( \|)$/gm, '$1HASH$2');
+}
+
 class Pair {
+  /** the group running and its step count, naming steps for the cross-server comparison */
+  group = '';
+  private n = 0;
+
   private constructor(
+    readonly server: ServerKind,
     readonly ours: Side,
     readonly ref: Side,
     private readonly stops: Array<() => Promise<void>>,
   ) {}
 
-  static async start(): Promise<Pair> {
-    const [e1, e2] = await Promise.all([TestEtcd.start(), TestEtcd.start()]);
+  startGroup(name: string): void {
+    this.group = name;
+    this.n = 0;
+  }
+
+  static async start(server: ServerKind): Promise<Pair> {
+    const started = await Promise.allSettled([
+      TestEtcd.start([], undefined, server),
+      TestEtcd.start([], undefined, server),
+    ]);
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) {
+      // the other server must not outlive the test (it would keep the run from ending)
+      for (const r of started) if (r.status === 'fulfilled') await r.value.stop();
+      throw failed.reason;
+    }
+    const [e1, e2] = started.map((r) => (r as PromiseFulfilledResult<TestEtcd>).value);
     const d1 = mkdtempSync(join(tmpdir(), 'kv-golden-ours-'));
     const d2 = mkdtempSync(join(tmpdir(), 'kv-golden-ref-'));
-    const p = new Pair(new Side(OURS, e1, d1), new Side(REFERENCE, e2, d2), [
-      () => e1.stop(),
-      () => e2.stop(),
-      async () => rmSync(d1, { recursive: true, force: true }),
-      async () => rmSync(d2, { recursive: true, force: true }),
-    ]);
+    const p = new Pair(
+      server,
+      new Side(OURS, e1, d1, server === 'ours'),
+      new Side(REFERENCE, e2, d2, server === 'ours'),
+      [
+        () => e1.stop(),
+        () => e2.stop(),
+        async () => rmSync(d1, { recursive: true, force: true }),
+        async () => rmSync(d2, { recursive: true, force: true }),
+      ],
+    );
     await Promise.all([p.ours.init(), p.ref.init()]);
     return p;
   }
@@ -39,17 +95,41 @@ class Pair {
   }
 
   async same(step: Step): Promise<void> {
+    if (this.server === 'ours' && step.notOnOurServer) {
+      this.n++;
+      return;
+    }
     const [a, b] = await Promise.all([this.ours.step(step), this.ref.step(step)]);
     const what = `etcdctl ${step.args.join(' ')}`;
     if (step.stdout !== false) assert.equal(a.stdout, b.stdout, `stdout of ${what}`);
     assert.equal(a.code, b.code, `exit code of ${what}\nours: ${a.stderr}\nref: ${b.stderr}`);
     assert.deepEqual(a.errors, b.errors, `Error lines of ${what}`);
+    const key = `${this.group}#${this.n++} ${what}`;
+    if (this.server === 'etcd') onEtcd.set(key, b);
+    else {
+      const e = onEtcd.get(key);
+      if (!e || step.serverSpecific) return;
+      if (step.stdout !== false && acrossServers(e.stdout) !== acrossServers(b.stdout))
+        serverDiffs.push(
+          `${key}: stdout\n  etcd: ${JSON.stringify(e.stdout)}\n  ours: ${JSON.stringify(b.stdout)}`,
+        );
+      if (e.code !== b.code) serverDiffs.push(`${key}: exit code etcd ${e.code}, ours ${b.code}`);
+      if (e.errors.join('\n') !== b.errors.join('\n'))
+        serverDiffs.push(
+          `${key}: Error lines\n  etcd: ${e.errors.join(' / ')}\n  ours: ${b.errors.join(' / ')}`,
+        );
+    }
   }
 
   async steps(list: Step[]): Promise<void> {
     for (const s of list) await this.same(s);
   }
 }
+
+/** why `endpoint status/hashkv --cluster` of Debian's etcdctl fail against our server */
+const clusterAuthority =
+  "etcdctl 3.4 dials each member's client URL with ':authority: http://host:port', which node's " +
+  'http2 server refuses (RST_STREAM PROTOCOL_ERROR) while grpc-go accepts it';
 
 type Group = [string, (p: Pair) => Promise<void>];
 
@@ -149,7 +229,8 @@ group('endpoint, alarm, defrag, move-leader, version, check', (p) =>
     { args: ['endpoint', 'status', '-w', 'json'] },
     { args: ['endpoint', 'status', '-w', 'fields'] },
     { args: ['endpoint', 'hashkv', '-w', 'json'] },
-    { args: ['endpoint', 'hashkv', '--cluster'] },
+    { args: ['endpoint', 'hashkv', '--cluster'], notOnOurServer: clusterAuthority },
+    { args: ['endpoint', 'status', '--cluster', '-w', 'json'], notOnOurServer: clusterAuthority },
     { args: ['alarm', 'list'] },
     { args: ['alarm', 'list', '-w', 'json'] },
     { args: ['alarm', 'disarm'] },
@@ -246,7 +327,11 @@ group('member', (p) =>
     },
     { args: ['member', 'list'], unordered: true },
     { args: ['member', 'update', '{member0}', '--peer-urls=http://127.0.0.1:2'] },
-    { args: ['member', 'list', '-w', 'table'], unordered: true },
+    {
+      args: ['member', 'list', '-w', 'table'],
+      unordered: true,
+      serverSpecific: "etcd 3.4's member update drops the learner flag; ours keeps it",
+    },
     { args: ['member', 'promote', '{member0}'] },
     { args: ['member', 'remove', '{member0}'] },
     {
@@ -354,18 +439,39 @@ const lanes: string[][] = [
   ['user, role, auth', 'global flags and environment'],
 ];
 
-describe('golden: etcdctl 3.4 compatibility', { skip, concurrency: true }, () => {
-  for (const lane of lanes) {
-    test(lane.join(' / '), async (t) => {
-      const pair = await Pair.start();
-      try {
-        for (const name of lane) {
-          const [, fn] = groups[name];
-          await t.test(name, () => fn(pair));
+const excluded: Record<ServerKind, Set<string>> = {
+  etcd: new Set(),
+  ours: new Set([
+    ...(OUR_SERVER_HAS_AUTH ? [] : ['user, role, auth']),
+    ...(OUR_SERVER_SNAPSHOT_READY ? [] : ['snapshot']),
+  ]),
+};
+
+for (const server of ['etcd', 'ours'] as const) {
+  describe(`golden against ${server === 'etcd' ? 'etcd 3.4' : 'our server'}: etcdctl 3.4 compatibility`, {
+    skip,
+    concurrency: true,
+  }, () => {
+    for (const all of lanes) {
+      const lane = all.filter((g) => !excluded[server].has(g));
+      test(lane.join(' / '), async (t) => {
+        const pair = await Pair.start(server);
+        try {
+          for (const name of lane) {
+            const [, fn] = groups[name];
+            await t.test(name, () => {
+              pair.startGroup(name);
+              return fn(pair);
+            });
+          }
+        } finally {
+          await pair.stop();
         }
-      } finally {
-        await pair.stop();
-      }
-    });
-  }
+      });
+    }
+  });
+}
+
+test('our server answers etcdctl 3.4 as etcd 3.4 does (same steps, same output)', { skip }, () => {
+  assert.deepEqual(serverDiffs, [], serverDiffs.join('\n'));
 });

@@ -937,7 +937,9 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async memberList(): Promise<etcdserverpb.MemberListResponse.$Properties> {
-    return { header: this.header(), members: this.cluster.sortedMembers().map((m) => this.memberPb(m)) };
+    // etcd's Cluster service answers with cluster, member and term but no revision
+    const { revision: _, ...header } = this.header();
+    return { header, members: this.cluster.sortedMembers().map((m) => this.memberPb(m)) };
   }
 
   private async proposeMemberChange(type: ConfChangeType, nodeId: bigint, member: Member | undefined) {
@@ -1049,7 +1051,8 @@ export class EtcdServer implements EtcdServerApi {
   ): Promise<etcdserverpb.HashKVResponse.$Properties> {
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
-      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
+      // etcd's store starts with compact revision -1 (never compacted), and HashKV reports that
+      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision > 0 ? h.compactRevision : -1 };
     } catch (err) {
       throw toEtcdError(err);
     }
