@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import * as Flags from '../flags';
 import type { CommandSpec } from '../command';
 import type { Conn } from '../conn';
 import { rpcErrorText } from '../conn';

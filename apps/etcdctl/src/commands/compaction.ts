@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import * as Flags from '../flags';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
 import { parseDecInt64 } from '../kv-ops';

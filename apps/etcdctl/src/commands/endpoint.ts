@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import * as Flags from '../flags';
 import type { CommandSpec, Ctx } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitError } from '../exit-codes';

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import * as Flags from '../flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitError } from '../exit-codes';

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import * as Flags from '../flags';
 import { argify } from '../argify';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature, ExitInvalidInput } from '../exit-codes';

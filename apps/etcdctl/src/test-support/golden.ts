@@ -18,12 +18,20 @@ export interface Step {
   unordered?: boolean;
   /** remaining TTLs tick while the two sides run: compare them as "some seconds" */
   ttl?: boolean;
-  /** compare stdout (default true); false for cobra's usage text, which we do not reproduce */
+  /** what the reference runs instead, for a flag etcdctl 3.4.23 lacks; strip is cut from its stdout */
+  ref?: { args: string[]; strip?: RegExp };
+  /** compare stdout (default true); false when it holds what cannot be normalised */
   stdout?: boolean;
   /** why this step's output differs between etcd 3.4 and our server (skips that comparison) */
   serverSpecific?: string;
   /** why this step cannot run against our server yet (a known server limitation) */
   notOnOurServer?: string;
+  /**
+   * -w protobuf steps. 'same-server': both etcdctls run against one server, one after the other (the
+   * step must not write), and their bytes must be equal. 'after-header': each against its own server;
+   * the bytes after the leading response header (field 1, which holds the IDs) must be equal.
+   */
+  protobuf?: 'same-server' | 'after-header';
   /** learn IDs this step prints */
   learn?: 'lease' | 'member' | 'key-lease';
 }
@@ -128,7 +136,7 @@ export class Side {
     ];
     const r = await run(this.bin, args, {
       input: step.input === undefined ? undefined : this.fill(step.input),
-      env: step.env,
+      env: step.env && Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, this.fill(v)])),
       interruptAfterMs: step.interrupt ? 10_000 : undefined,
       interruptWhenSettledMs: step.interrupt ? 500 : undefined,
       cwd: this.dir,

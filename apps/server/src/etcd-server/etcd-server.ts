@@ -1064,10 +1064,12 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async alarm(req: etcdserverpb.AlarmRequest.$Properties): Promise<etcdserverpb.AlarmResponse.$Properties> {
+    // etcd answers Alarm without a response header (etcdctl alarm list -w json prints {})
     if ((req.action ?? 0) === etcdserverpb.AlarmRequest.AlarmAction.GET) {
-      return { header: this.header(), alarms: this.alarms.list() };
+      return { alarms: this.alarms.list() };
     }
-    return this.proposeOk({ alarm: req });
+    const { header: _, ...resp } = await this.proposeOk<etcdserverpb.AlarmResponse.$Properties>({ alarm: req });
+    return resp;
   }
 
   /** RocksDB compacts on its own; kept for API compatibility. */
