@@ -45,3 +45,15 @@ export const strings = (o: Options<string> = {}): FlagDef => ({
   default: o.default,
   char: o.char,
 });
+
+/**
+ * A definition made with oclif's Flags helpers (a command written before this module) in pflag's
+ * terms: its booleans are bools, everything else a string.
+ */
+export function asFlagDef(def: FlagDef | { type?: string; default?: unknown; char?: string }): FlagDef {
+  if ('kind' in def) return def;
+  const o = def as { type?: string; default?: unknown; char?: string };
+  return o.type === 'boolean'
+    ? { kind: 'bool', default: o.default === true, char: o.char }
+    : { kind: 'string', default: o.default === undefined ? undefined : String(o.default), char: o.char };
+}

@@ -5,6 +5,7 @@ import { aliases, commands } from './commands';
 import type { Conn } from './conn';
 import type { ConnOptions } from './conn-options';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError } from './exit-codes';
+import { asFlagDef } from './flags';
 import { envName, FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
 import { FlagError, type Parsed, parse } from './pflag';
 import { newPrinter, type Printer } from './printer';
@@ -127,7 +128,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(ExitError);
   }
   const spec: CommandSpec = commands[found.id]();
-  const flagDefs: FlagDefs = { ...globalFlags, ...(spec.flags ?? {}) };
+  const flagDefs: FlagDefs = { ...globalFlags };
+  for (const [n, d] of Object.entries(spec.flags ?? {})) flagDefs[n] = asFlagDef(d);
   mark('command found');
   let parsed: Parsed;
   try {

@@ -1,7 +1,7 @@
 // Protocol buffers encoding of a message in printer form, as Go's (gogo) generated Marshal writes it:
 // fields in number order, proto3 zero values left out, a present submessage written even when empty,
 // negative integers as ten-byte varints. `etcdctl -w protobuf` prints exactly these bytes.
-import { keyOf, type Kind, type Schema } from './schemas';
+import { type Kind, keyOf, type Schema } from './schemas';
 
 type Any = any;
 

@@ -1,6 +1,6 @@
-import * as Flags from '../flags';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { keyRange, sortFields, sortOrders, sortTargets } from '../kv-ops';
 import { RangeResponse } from '../schemas';

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import type { Mutex, Session } from '@kv/client';
-import * as Flags from '../flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { RangeResponse } from '../schemas';
 

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import * as Flags from '../flags';
 import { argify } from '../argify';
 import type { CommandSpec, Ctx } from '../command';
 import type { Conn } from '../conn';
 import { CtlError, ExitBadArgs, ExitInterrupted, ExitInvalidInput } from '../exit-codes';
+import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { keyRange } from '../kv-ops';
 import type { Msg, Printer } from '../printer';

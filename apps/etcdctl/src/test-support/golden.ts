@@ -14,6 +14,8 @@ export interface Step {
   noEndpoint?: boolean;
   /** SIGINT once output has settled (watch, lock, elect, keep-alive), at the latest after 10s */
   interrupt?: boolean;
+  /** leave stdin open after the input (watch -i exits at its end, racing the events it prints) */
+  stdinOpen?: boolean;
   /** the order of members (sorted by their random IDs) may differ */
   unordered?: boolean;
   /** remaining TTLs tick while the two sides run: compare them as "some seconds" */
@@ -140,6 +142,7 @@ export class Side {
       interruptAfterMs: step.interrupt ? 10_000 : undefined,
       interruptWhenSettledMs: step.interrupt ? 500 : undefined,
       cwd: this.dir,
+      keepStdinOpen: step.stdinOpen,
     });
     if (step.learn) this.learn(step.learn, r.stdout);
     let stdout = this.normalize(r.stdout);

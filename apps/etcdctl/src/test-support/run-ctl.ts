@@ -23,6 +23,8 @@ export interface RunOptions {
   /** SIGINT once stdout has been quiet for this long after its first output (interruptAfterMs is the cap) */
   interruptWhenSettledMs?: number;
   cwd?: string;
+  /** write the input but leave stdin open (until the process ends) */
+  keepStdinOpen?: boolean;
 }
 
 export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Result> {
@@ -62,6 +64,7 @@ export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Re
       });
     });
     p.stdin.on('error', () => {}); // a command that never reads stdin may exit first
-    p.stdin.end(o.input ?? '');
+    if (o.keepStdinOpen) p.stdin.write(o.input ?? '');
+    else p.stdin.end(o.input ?? '');
   });
 }
