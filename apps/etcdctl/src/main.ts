@@ -279,7 +279,13 @@ function fail(e: unknown): never {
   process.exit(ExitError);
 }
 
+/** Exits once stdout has taken everything (a pipe's writes are asynchronous: exit would cut them off). */
+function exitFlushed(code: number): void {
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.write('', () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
-  () => process.exit(process.exitCode ?? 0),
+  () => exitFlushed(Number(process.exitCode ?? 0)),
   (e) => fail(e),
 );
