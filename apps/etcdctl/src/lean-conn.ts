@@ -3,9 +3,10 @@
 // even node:http2, which are most of etcdctl's start-up time. Only the simple case takes this path (plain text, no auth); whenever the full client
 // could behave differently (no connection, a member without a leader, an ambiguous failure of a read)
 // the call is handed to the full Conn, so output and errors stay the client's.
-import type { Exchange } from './h2c-unary';
+
 import type { Conn } from './conn';
 import type { ConnOptions } from './conn-options';
+import type { Exchange } from './h2c-unary';
 import * as wire from './kv-wire';
 
 type Any = any;
