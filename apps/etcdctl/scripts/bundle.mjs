@@ -1,19 +1,19 @@
 #!/usr/bin/env node
-// Bundles the CLI (commands, the parts of oclif we use) and the client into two files so that
+// Bundles the CLI (commands, flag parser, printers) and the client into two files so that
 // start-up reads one script instead of resolving hundreds of modules. Modules stay lazily evaluated:
 // esbuild wraps each CommonJS module in an init function that runs on first require.
 import { build } from 'esbuild';
 
 // Modules that the code paths etcdctl runs never call: grpc-js loads proto-loader (and with it all of
-// protobufjs) only for channelz; oclif's spinner frames and help templates belong to its UX layer.
-const unused = ['@grpc/proto-loader', 'cli-spinners', 'ejs'];
+// protobufjs) only for channelz.
+const unused = ['@grpc/proto-loader'];
 
 const stubUnused = {
   name: 'stub-unused',
   setup(b) {
     const filter = new RegExp(`^(${unused.map((m) => m.replace(/[/]/g, '\\/')).join('|')})$`);
     b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'stub' }));
-    // Loading must not fail (oclif requires its UX modules at top level); using them would.
+    // Loading must not fail (grpc-js requires it at top level); using it would.
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };

@@ -1,11 +1,11 @@
-// What a command is: its own flags (oclif flag definitions) and a run function. Global flags are
+// What a command is: its own flags (flags.ts definitions) and a run function. Global flags are
 // added by main. Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
 // because each command words its own argument errors.
 import type { Conn } from './conn';
 import type { Globals } from './global-flags';
 import type { Printer } from './printer';
 
-export type FlagDefs = Record<string, any>;
+export type FlagDefs = Record<string, import('./flags').FlagDef>;
 export type FlagValues = Record<string, any>;
 
 export interface Ctx {
@@ -26,5 +26,7 @@ export interface Ctx {
 
 export interface CommandSpec {
   flags?: FlagDefs;
+  /** the command runs what follows `--` (watch, lock): it arrives as ctx.dashArgs, not as arguments */
+  runsDashArgs?: boolean;
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<void> | void;
 }

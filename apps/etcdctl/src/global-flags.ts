@@ -1,17 +1,17 @@
 // etcdctl's global flags (every command accepts them) and how ETCDCTL_* environment variables fill
 // the ones not given on the command line.
-import * as Flags from '@oclif/core/flags';
+import * as Flags from './flags';
 import { parseGoDuration } from './go-format';
 
 export const globalFlags = {
-  endpoints: Flags.string({ default: '127.0.0.1:2379', multiple: false }),
+  endpoints: Flags.strings({ default: '127.0.0.1:2379' }),
   debug: Flags.boolean({ allowNo: true }),
   'write-out': Flags.string({ char: 'w', default: 'simple' }),
   hex: Flags.boolean({ allowNo: true }),
-  'dial-timeout': Flags.string({ default: '2s' }),
-  'command-timeout': Flags.string({ default: '5s' }),
-  'keepalive-time': Flags.string({ default: '2s' }),
-  'keepalive-timeout': Flags.string({ default: '6s' }),
+  'dial-timeout': Flags.duration({ default: '2s' }),
+  'command-timeout': Flags.duration({ default: '5s' }),
+  'keepalive-time': Flags.duration({ default: '2s' }),
+  'keepalive-timeout': Flags.duration({ default: '6s' }),
   'insecure-transport': Flags.boolean({ default: true, allowNo: true }),
   'insecure-discovery': Flags.boolean({ default: true, allowNo: true }),
   'insecure-skip-tls-verify': Flags.boolean({ allowNo: true }),

@@ -1,11 +1,13 @@
-// Entry point of the bundled CLI: finds the command in the explicit map, parses flags with oclif's
-// parser (global flags + the command's own), and maps failures to etcdctl's "Error:" lines and exit codes.
+// Entry point of the bundled CLI: finds the command in the explicit map, parses flags as pflag does
+// (global flags + the command's own), and maps failures to etcdctl's "Error:" lines and exit codes.
 import type { CommandSpec, Ctx, FlagDefs } from './command';
 import { aliases, commands } from './commands';
 import type { Conn } from './conn';
 import type { ConnOptions } from './conn-options';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitBadFeature, ExitError } from './exit-codes';
+import { asFlagDef } from './flags';
 import { envName, FlagValueError, type Globals, globalFlags, resolveGlobals } from './global-flags';
+import { FlagError, type Parsed, parse } from './pflag';
 import { newPrinter, type Printer } from './printer';
 
 if (process.env.KV_ETCDCTL_TIMING)
@@ -14,7 +16,7 @@ if (process.env.KV_ETCDCTL_TIMING)
 /** Global flags that take a value (so `--endpoints x` consumes x when finding the command words). */
 const valueFlags = new Set(
   Object.entries(globalFlags)
-    .filter(([, f]) => f.type === 'option')
+    .filter(([, f]) => f.kind !== 'bool')
     .flatMap(([name, f]) => [`--${name}`, ...(f.char ? [`-${f.char}`] : [])]),
 );
 
@@ -53,18 +55,6 @@ export function findCommand(argv: string[]): Found | { error: string } {
   const sub = second === undefined ? undefined : pick(subs, second);
   if (!sub) return { error: `group:${top}` };
   return { id: `${top} ${sub}`, rest: argv.filter((_, i) => i !== words[0].at && i !== words[1].at) };
-}
-
-/** pflag accepts --bool=true/false; oclif wants --bool / --no-bool. */
-function normalizeBools(argv: string[], flags: FlagDefs): string[] {
-  return argv.map((a) => {
-    const m = /^--([^=]+)=(.*)$/.exec(a);
-    if (!m || flags[m[1]]?.type !== 'boolean') return a;
-    const v = m[2];
-    if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return `--${m[1]}`;
-    if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return `--no-${m[1]}`;
-    return a;
-  });
 }
 
 function connOptions(g: Globals, given: Set<string>): ConnOptions {
@@ -109,75 +99,57 @@ function connOptions(g: Globals, given: Set<string>): ConnOptions {
   };
 }
 
-function flagError(e: unknown): string {
-  const msg = (e as Error).message ?? String(e);
-  let m = /Nonexistent flags?: (\S+?)(,|$|\n)/.exec(msg);
-  if (m) {
-    const f = m[1];
-    return f.startsWith('--') ? `unknown flag: ${f}` : `unknown shorthand flag: '${f.slice(1, 2)}' in ${f}`;
-  }
-  m = /Flag --(\S+) expects a value/.exec(msg);
-  if (m) return `flag needs an argument: --${m[1]}`;
-  return msg.split('\n')[0];
-}
-
 async function main(argv: string[]): Promise<void> {
   const api = process.env.ETCDCTL_API;
   if (api !== undefined && api !== '' && api !== '3') {
     process.stderr.write(`unsupported API version ${api}\n`);
     process.exit(1);
   }
+  const helpFor = helpTopic(argv);
+  if (helpFor) return printHelp(helpFor.id, undefined, helpFor.helpFlag);
   const found = findCommand(argv);
   if ('error' in found) {
     if (found.error === '' || found.error.startsWith('group:')) {
-      (require('./usage') as typeof import('./usage')).printUsage(found.error.slice(6));
-      return;
+      const id = found.error.slice(6);
+      // a flag error there is still cobra's (etcdctl -w): the root or group has only the global flags
+      try {
+        parse(
+          argv.filter((a) => a !== id && !id.split(' ').includes(a)),
+          globalFlags,
+        );
+      } catch (e) {
+        if (e instanceof FlagError) usageError(id, undefined, e.message);
+        throw e;
+      }
+      return printHelp(id);
     }
     process.stderr.write(`Error: ${found.error}\nRun 'etcdctl --help' for usage.\n`);
     process.stderr.write(`Error: ${found.error}\n`);
     process.exit(ExitError);
   }
   const spec: CommandSpec = commands[found.id]();
-  const flagDefs: FlagDefs = { ...globalFlags, ...(spec.flags ?? {}) };
-  let rest = found.rest;
-  let dashArgs: string[] | undefined;
-  const dash = rest.indexOf('--');
-  if (dash >= 0) {
-    dashArgs = rest.slice(dash + 1);
-    rest = rest.slice(0, dash);
-  }
+  const flagDefs: FlagDefs = { ...globalFlags };
+  for (const [n, d] of Object.entries(spec.flags ?? {})) flagDefs[n] = asFlagDef(d);
   mark('command found');
-  const { parse } = require('@oclif/core/parser') as typeof import('@oclif/core/parser');
-  mark('oclif parser loaded');
-  let parsed: any;
+  let parsed: Parsed;
   try {
-    parsed = await parse(normalizeBools(rest, flagDefs), { flags: flagDefs, args: {}, strict: false });
+    parsed = parse(found.rest, flagDefs);
   } catch (e) {
-    // cobra prints the error (and its usage text), then etcdctl prints it again
-    const msg = flagError(e);
-    process.stderr.write(`Error: ${msg}\n`);
-    (require('./usage') as typeof import('./usage')).printUsage(found.id);
-    process.stderr.write(`Error: ${msg}\n`);
-    process.exit(ExitError);
+    if (e instanceof FlagError) usageError(found.id, spec, e.message);
+    throw e;
   }
-  const given = new Set<string>();
-  for (const t of parsed.raw) if (t.type === 'flag') given.add(t.flag);
-  if (parsed.flags.help) {
-    (require('./usage') as typeof import('./usage')).printUsage(found.id);
-    return;
-  }
+  const given = parsed.given;
+  if (parsed.flags.help) return printHelp(found.id, spec);
   let globals: Globals;
   try {
     globals = resolveGlobals(parsed.flags, given);
   } catch (e) {
-    if (e instanceof FlagValueError) {
-      process.stderr.write(`Error: ${e.message}\n`);
-      (require('./usage') as typeof import('./usage')).printUsage(found.id);
-      process.stderr.write(`Error: ${e.message}\n`);
-      process.exit(ExitError);
-    }
+    if (e instanceof FlagValueError) usageError(found.id, spec, e.message);
     throw e;
   }
+  // watch and lock run what follows `--`; for the others it is more positional arguments
+  const dashArgs = spec.runsDashArgs ? parsed.dashArgs : undefined;
+  const args = spec.runsDashArgs ? parsed.args : [...parsed.args, ...(parsed.dashArgs ?? [])];
   let conn: Conn | undefined;
   let kv: Pick<Conn, 'unary' | 'close'> | undefined;
   const conns: Conn[] = [];
@@ -226,10 +198,39 @@ async function main(argv: string[]): Promise<void> {
     },
   };
   mark('flags parsed');
-  await spec.run(ctx, parsed.argv as string[], parsed.flags);
+  await spec.run(ctx, args, parsed.flags);
   mark('command done');
   if (kv && kv !== conn) kv.close();
   for (const c of conns) c.close();
+}
+
+/** `etcdctl help [command]`: the command path to show help for, or undefined when it is not help. */
+function helpTopic(argv: string[]): { id: string; helpFlag: boolean } | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  if (words[0] !== 'help') return undefined;
+  const topic = words.slice(1);
+  if (topic.length === 0) return { id: '', helpFlag: true };
+  const found = findCommand(topic);
+  if (!('error' in found)) return { id: found.id, helpFlag: true };
+  if (found.error.startsWith('group:')) return { id: found.error.slice(6), helpFlag: true };
+  process.stderr.write(`Unknown help topic [\`${topic.join(' ')}\`]\n`);
+  // cobra adds the root's --help flag only when it first parses the root's flags, which this path skips
+  return { id: '', helpFlag: false };
+}
+
+function printHelp(id: string, spec?: CommandSpec, withHelpFlag = true): void {
+  const { helpText } = require('./help') as typeof import('./help');
+  process.stdout.write(
+    helpText(id, spec?.flags ?? (commands[id] ? commands[id]().flags : undefined), withHelpFlag),
+  );
+}
+
+/** cobra prints the flag error and the command's help, then etcdctl prints the error again */
+function usageError(id: string, spec: CommandSpec | undefined, msg: string): never {
+  process.stderr.write(`Error: ${msg}\n`);
+  printHelp(id, spec);
+  process.stderr.write(`\nError: ${msg}\n`);
+  process.exit(ExitError);
 }
 
 /** KV_ETCDCTL_TIMING=1 prints where start-up time goes (ms since process start). */
@@ -278,7 +279,13 @@ function fail(e: unknown): never {
   process.exit(ExitError);
 }
 
+/** Exits once stdout has taken everything (a pipe's writes are asynchronous: exit would cut them off). */
+function exitFlushed(code: number): void {
+  if (process.stdout.writableLength === 0) process.exit(code);
+  process.stdout.write('', () => process.exit(code));
+}
+
 main(process.argv.slice(2)).then(
-  () => process.exit(process.exitCode ?? 0),
+  () => exitFlushed(Number(process.exitCode ?? 0)),
   (e) => fail(e),
 );

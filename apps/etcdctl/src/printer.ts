@@ -149,8 +149,10 @@ export function newPrinter(kind: string, isHex: boolean, valueOnly = false): Pri
       const { TablePrinter } = require('./printer-table') as typeof import('./printer-table');
       return new TablePrinter();
     }
-    case 'protobuf':
-      return unsupported('protobuf');
+    case 'protobuf': {
+      const { ProtobufPrinter } = require('./printer-protobuf') as typeof import('./printer-protobuf');
+      return new ProtobufPrinter();
+    }
   }
   return undefined;
 }

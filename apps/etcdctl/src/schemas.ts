@@ -17,6 +17,8 @@ export interface Schema {
   fields: Array<[string, Kind]>;
   /** proto-generated Go structs tag every field omitempty; hand-written ones (clientv3.WatchResponse) do not */
   omitEmpty: boolean;
+  /** proto field numbers where they are not 1, 2, 3... in order */
+  numbers?: number[];
   /** for a oneof: Go marshals the wrapper as {"Response":{"ResponseRange":{...}}} */
   oneof?: { goName: string; cases: Array<[string, string, Schema]> };
 }
@@ -79,16 +81,19 @@ export const ResponseOp: Schema = {
 TxnResponse.fields.push(['responses', { list: { msg: ResponseOp } }]);
 export const CompactionResponse = proto([header]);
 
-export const WatchResponse = proto([
-  header,
-  ['watch_id', 'i64'],
-  ['created', 'bool'],
-  ['canceled', 'bool'],
-  ['compact_revision', 'i64'],
-  ['cancel_reason', 'string'],
-  ['fragment', 'bool'],
-  ['events', { list: { msg: Event } }],
-]);
+export const WatchResponse: Schema = {
+  ...proto([
+    header,
+    ['watch_id', 'i64'],
+    ['created', 'bool'],
+    ['canceled', 'bool'],
+    ['compact_revision', 'i64'],
+    ['cancel_reason', 'string'],
+    ['fragment', 'bool'],
+    ['events', { list: { msg: Event } }],
+  ]),
+  numbers: [1, 2, 3, 4, 5, 6, 7, 11],
+};
 
 export const LeaseGrantResponse = proto([header, ['ID', 'i64'], ['TTL', 'i64'], ['error', 'string']]);
 export const LeaseRevokeResponse = proto([header]);

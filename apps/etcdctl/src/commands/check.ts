@@ -1,8 +1,8 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import type { Conn } from '../conn';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadFeature, ExitError, ExitInvalidInput } from '../exit-codes';
+import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
 import { prefixRangeEnd } from '../printer-simple';

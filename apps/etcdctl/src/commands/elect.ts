@@ -1,8 +1,8 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { observe } from '../election-observe';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { RangeResponse } from '../schemas';
 

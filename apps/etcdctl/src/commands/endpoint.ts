@@ -1,7 +1,7 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec, Ctx } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitError } from '../exit-codes';
+import * as Flags from '../flags';
 import { goDuration } from '../go-format';
 import { normalize } from '../go-json';
 import type { EpHashKV, EpHealth, EpStatus } from '../printer';

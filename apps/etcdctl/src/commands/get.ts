@@ -1,6 +1,6 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { keyRange, sortFields, sortOrders, sortTargets } from '../kv-ops';
 import { RangeResponse } from '../schemas';
@@ -52,6 +52,9 @@ export const get: CommandSpec = {
       countOnly: f['count-only'],
     });
     const resp = normalize(RangeResponse, raw);
+    // etcdctl 3.5 (which has --count-only) checks this after the call
+    if (f['count-only'] && ctx.globals.writeOut !== 'fields')
+      throw new CtlError(ExitBadArgs, '--count-only is only for `--write-out=fields`');
     if (f['print-value-only']) {
       if (ctx.globals.writeOut !== 'simple')
         throw new CtlError(ExitBadArgs, 'print-value-only is only for `--write-out=simple`');

@@ -1,7 +1,7 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitError } from '../exit-codes';
+import * as Flags from '../flags';
 import { hex16 } from '../go-format';
 import { normalize } from '../go-json';
 import { leaseArg, parseDecInt64 } from '../kv-ops';

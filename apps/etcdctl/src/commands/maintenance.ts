@@ -1,7 +1,7 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import * as S from '../schemas';
 import { memberIdArg } from './member';

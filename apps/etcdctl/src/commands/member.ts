@@ -1,6 +1,6 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
+import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
 import * as S from '../schemas';

@@ -1,6 +1,6 @@
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { bytes, parseHexInt64 } from '../kv-ops';
 import { PutResponse } from '../schemas';

@@ -1,7 +1,7 @@
-import * as Flags from '@oclif/core/flags';
 import { argify } from '../argify';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature, ExitInvalidInput } from '../exit-codes';
+import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import {
   bytes,

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import * as Flags from '@oclif/core/flags';
 import { argify } from '../argify';
 import type { CommandSpec, Ctx } from '../command';
 import type { Conn } from '../conn';
 import { CtlError, ExitBadArgs, ExitInterrupted, ExitInvalidInput } from '../exit-codes';
+import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { keyRange } from '../kv-ops';
 import type { Msg, Printer } from '../printer';
@@ -71,6 +71,7 @@ async function printWatch(w: WatchHandle, printer: Printer, execArgs: string[] |
 }
 
 export const watch: CommandSpec = {
+  runsDashArgs: true,
   flags: {
     interactive: Flags.boolean({ char: 'i', allowNo: true }),
     prefix: Flags.boolean({ allowNo: true }),

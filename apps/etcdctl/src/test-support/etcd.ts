@@ -1,12 +1,13 @@
-// Test harness: a real etcd (Debian's 3.4 by default) on free 127.0.0.1 ports with a temp data dir,
-// killed by PID. KV_TEST_ETCD_BIN picks another binary with etcd's flags (e.g. our server).
+// Test harness: a real etcd (Debian's 3.4 by default, or our own server, apps/server's bin/etcd) on
+// free 127.0.0.1 ports with a temp data dir, killed by PID. KV_TEST_ETCD_BIN picks another binary with
+// etcd's flags for the default server.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -33,6 +34,14 @@ function health(url: string): Promise<boolean> {
   });
 }
 
+/** Which server a test runs against: Debian's etcd 3.4 or ours (@kv/server). */
+export type ServerKind = 'etcd' | 'ours';
+
+/** our server's command (a node script; run with this node so no PATH lookup is involved) */
+export function ourServerCommand(): string[] {
+  return [process.execPath, join(dirname(require.resolve('@kv/server/package.json')), 'bin', 'etcd')];
+}
+
 export class TestEtcd {
   private proc?: ChildProcess;
   readonly log: string[] = [];
@@ -51,7 +60,26 @@ export class TestEtcd {
   }
 
   /** extraArgs go to etcd; with tls, clients are served over https with that certificate */
-  static async start(extraArgs: string[] = [], tls?: { cert: string; key: string }): Promise<TestEtcd> {
+  static async start(
+    extraArgs: string[] = [],
+    tls?: { cert: string; key: string },
+    server: ServerKind = 'etcd',
+  ): Promise<TestEtcd> {
+    // a free port can be taken by someone else between our probe and the server's bind: try anew
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TestEtcd.startOnce(extraArgs, tls, server);
+      } catch (e) {
+        if (attempt >= 3 || !/address already in use|EADDRINUSE/.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(
+    extraArgs: string[],
+    tls: { cert: string; key: string } | undefined,
+    server: ServerKind,
+  ): Promise<TestEtcd> {
     const root = mkdtempSync(join(tmpdir(), 'kv-etcdctl-test-'));
     const [cp, pp] = [await freePort(), await freePort()];
     const scheme = tls ? 'https' : 'http';
@@ -63,8 +91,10 @@ export class TestEtcd {
       join(root, 'data'),
       root,
     );
-    const bin = process.env.KV_TEST_ETCD_BIN ?? '/usr/bin/etcd';
+    const [bin, ...pre] =
+      server === 'ours' ? ourServerCommand() : [process.env.KV_TEST_ETCD_BIN ?? '/usr/bin/etcd'];
     const args = [
+      ...pre,
       `--name=${e.name}`,
       `--data-dir=${e.dataDir}`,
       `--listen-client-urls=${e.clientUrl}`,

@@ -7,6 +7,8 @@ export const REFERENCE = process.env.KV_REFERENCE_ETCDCTL ?? '/usr/bin/etcdctl';
 
 export interface Result {
   stdout: string;
+  /** stdout's bytes (-w protobuf prints binary) */
+  raw: Buffer;
   stderr: string;
   code: number | null;
   /** the "Error: ..." lines of stderr, the part of stderr etcdctl's users script against */
@@ -21,6 +23,8 @@ export interface RunOptions {
   /** SIGINT once stdout has been quiet for this long after its first output (interruptAfterMs is the cap) */
   interruptWhenSettledMs?: number;
   cwd?: string;
+  /** write the input but leave stdin open (until the process ends) */
+  keepStdinOpen?: boolean;
 }
 
 export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Result> {
@@ -30,11 +34,11 @@ export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Re
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: o.cwd,
     });
-    let stdout = '';
+    const chunks: Buffer[] = [];
     let stderr = '';
     let settle: NodeJS.Timeout | undefined;
-    p.stdout.on('data', (c) => {
-      stdout += c;
+    p.stdout.on('data', (c: Buffer) => {
+      chunks.push(c);
       if (o.interruptWhenSettledMs !== undefined) {
         if (settle) clearTimeout(settle);
         settle = setTimeout(() => p.kill('SIGINT'), o.interruptWhenSettledMs);
@@ -50,9 +54,17 @@ export function run(bin: string, args: string[], o: RunOptions = {}): Promise<Re
       if (intr) clearTimeout(intr);
       if (settle) clearTimeout(settle);
       if (code === null && signal) code = 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGKILL' ? 9 : 15);
-      res({ stdout, stderr, code, errors: stderr.split('\n').filter((l) => l.startsWith('Error:')) });
+      const raw = Buffer.concat(chunks);
+      res({
+        stdout: raw.toString(),
+        raw,
+        stderr,
+        code,
+        errors: stderr.split('\n').filter((l) => l.startsWith('Error:')),
+      });
     });
     p.stdin.on('error', () => {}); // a command that never reads stdin may exit first
-    p.stdin.end(o.input ?? '');
+    if (o.keepStdinOpen) p.stdin.write(o.input ?? '');
+    else p.stdin.end(o.input ?? '');
   });
 }

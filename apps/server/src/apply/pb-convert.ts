@@ -133,5 +133,7 @@ function opRespToPb(op: ResponseOp, header: Header): etcdserverpb.ResponseOp.$Pr
 
 export function txnRespToPb(r: TxnResponse, header: Header): etcdserverpb.TxnResponse.$Properties {
   const h = { ...header, revision: r.revision };
-  return { header: h, succeeded: r.succeeded, responses: r.responses.map((op) => opRespToPb(op, h)) };
+  // etcd fills cluster, member and term into the outermost header only: its operations' headers
+  // carry just their revision (etcdctl -w json/fields shows them)
+  return { header: h, succeeded: r.succeeded, responses: r.responses.map((op) => opRespToPb(op, {})) };
 }

@@ -1056,7 +1056,9 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async memberList(): Promise<etcdserverpb.MemberListResponse.$Properties> {
-    return { header: this.header(), members: this.cluster.sortedMembers().map((m) => this.memberPb(m)) };
+    // etcd's Cluster service answers with cluster, member and term but no revision
+    const { revision: _, ...header } = this.header();
+    return { header, members: this.cluster.sortedMembers().map((m) => this.memberPb(m)) };
   }
 
   private async proposeMemberChange(type: ConfChangeType, nodeId: bigint, member: Member | undefined) {
@@ -1170,7 +1172,8 @@ export class EtcdServer implements EtcdServerApi {
     await this.requireAdmin(caller);
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
-      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision };
+      // etcd's store starts with compact revision -1 (never compacted), and HashKV reports that
+      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision > 0 ? h.compactRevision : -1 };
     } catch (err) {
       throw toEtcdError(err);
     }
@@ -1186,10 +1189,12 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   async alarm(req: etcdserverpb.AlarmRequest.$Properties): Promise<etcdserverpb.AlarmResponse.$Properties> {
+    // etcd answers Alarm without a response header (etcdctl alarm list -w json prints {})
     if ((req.action ?? 0) === etcdserverpb.AlarmRequest.AlarmAction.GET) {
-      return { header: this.header(), alarms: this.alarms.list() };
+      return { alarms: this.alarms.list() };
     }
-    return this.proposeOk({ alarm: req });
+    const { header: _, ...resp } = await this.proposeOk<etcdserverpb.AlarmResponse.$Properties>({ alarm: req });
+    return resp;
   }
 
   /** RocksDB compacts on its own; kept for API compatibility. */
