@@ -1,10 +1,10 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { readBolt } from '@kv/bbolt';
-import * as Flags from '@oclif/core/flags';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { crc32c } from '../crc32c';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
+import * as Flags from '../flags';
 import { humanizeBytes } from '../go-format';
 
 export const save: CommandSpec = {

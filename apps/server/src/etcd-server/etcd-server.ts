@@ -1173,7 +1173,11 @@ export class EtcdServer implements EtcdServerApi {
     try {
       const h = this.kv.hashKV(toNumber(req.revision));
       // etcd's store starts with compact revision -1 (never compacted), and HashKV reports that
-      return { header: this.header(), hash: h.hash, compactRevision: h.compactRevision > 0 ? h.compactRevision : -1 };
+      return {
+        header: this.header(),
+        hash: h.hash,
+        compactRevision: h.compactRevision > 0 ? h.compactRevision : -1,
+      };
     } catch (err) {
       throw toEtcdError(err);
     }
@@ -1193,7 +1197,9 @@ export class EtcdServer implements EtcdServerApi {
     if ((req.action ?? 0) === etcdserverpb.AlarmRequest.AlarmAction.GET) {
       return { alarms: this.alarms.list() };
     }
-    const { header: _, ...resp } = await this.proposeOk<etcdserverpb.AlarmResponse.$Properties>({ alarm: req });
+    const { header: _, ...resp } = await this.proposeOk<etcdserverpb.AlarmResponse.$Properties>({
+      alarm: req,
+    });
     return resp;
   }
 
