@@ -3,7 +3,7 @@
 // worth of modules, most of get/put/del's start-up time after node itself). Anything outside that
 // small protocol ends the exchange with an error; the caller then hands the call to the full client.
 import type { Socket } from 'node:net';
-import { HpackDecoder } from './hpack';
+import { HpackDecoder } from '@kv/api-proto/hpack';
 
 export interface H2Response {
   headers: Map<string, string>;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +183,40 @@ describe('client front end on a real member', { skip: !hasEtcdctl && 'Debian etc
       new RegExp(`^${endpoint.replace(/\./g, '\\.')}, [0-9a-f]+, `),
     );
     assert.match((await ctl(['member', 'list'])).stdout, /, started, fe, http:\/\/127\.0\.0\.1:\d+, /);
+  });
+
+  it('etcdctl with URL endpoints (grpc-go sends the whole URL as :authority) and --cluster', async () => {
+    const put = await ctl([`--endpoints=${url}`, 'put', 'url-key', 'v1']);
+    assert.equal(put.stdout, 'OK\n', put.stderr);
+    assert.equal((await ctl([`--endpoints=${url}/`, 'get', 'url-key', '--print-value-only'])).stdout, 'v1\n');
+    const status = await ctl(['endpoint', 'status', '--cluster']);
+    assert.match(status.stdout, new RegExp(`^${url.replace(/[./]/g, '\\$&')}, [0-9a-f]+, `), status.stderr);
+  });
+
+  it('node:http2 requests with a URL :authority, several on one connection (HPACK state kept)', async () => {
+    const session = http2.connect(url);
+    try {
+      for (const authority of [url, `${url}/`, endpoint, url, url]) {
+        const status = await new Promise<string>((resolve, reject) => {
+          const req = session.request({
+            ':method': 'POST',
+            ':path': '/etcdserverpb.Maintenance/Status',
+            ':authority': authority,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+          });
+          let grpcStatus = '';
+          req.on('trailers', (t) => (grpcStatus = String(t['grpc-status'])));
+          req.on('error', reject);
+          req.on('close', () => resolve(grpcStatus));
+          req.resume();
+          req.end(Buffer.alloc(5));
+        });
+        assert.equal(status, '0', `Status with :authority ${authority}`);
+      }
+    } finally {
+      session.close();
+    }
   });
 
   it('serves the JSON gateway, /health, /version and /metrics on the same port', async () => {

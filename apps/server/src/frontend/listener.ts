@@ -5,6 +5,7 @@ import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { routeHttp2 } from './h2-authority';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 /** A peer that sends nothing identifiable within this long is dropped. */
@@ -28,15 +29,13 @@ export function sniffConnection(socket: net.Socket, targets: ClientListenerTarge
     const n = Math.min(buf.length, PREFACE.length);
     const isH2 = buf.compare(PREFACE, 0, n, 0, n) === 0;
     if (isH2 && buf.length < PREFACE.length) return; // wait for the rest of the preface
-    clearTimeout(timer);
     socket.removeListener('data', onData);
     socket.removeListener('close', onClose);
     if (isH2) {
-      // node:http2 reads what is buffered on the socket when it takes it over.
-      socket.pause();
-      socket.unshift(buf);
-      targets.h2.emit('connection', socket);
+      // the sniff timeout stays armed until the first request has been seen (h2-authority.ts)
+      routeHttp2(socket, buf, targets.h2, () => clearTimeout(timer));
     } else {
+      clearTimeout(timer);
       // node:http consumes the socket's handle directly, so buffered bytes would never reach its
       // parser: hand them over as a 'data' event, which its own listener feeds to the parser.
       targets.http1.emit('connection', socket);

@@ -1,6 +1,6 @@
-// An HPACK (RFC 7541) decoder: what the lean get/put/del path needs to read a gRPC response's
-// headers and trailers (:status, grpc-status, grpc-message) without node:http2.
-import { huffmanCodes, staticTable } from './hpack-tables';
+// An HPACK (RFC 7541) decoder: etcdctl's lean get/put/del path reads a gRPC response's
+// headers and trailers with it (without node:http2), the server's front end a grpc-go request's.
+import { huffmanCodes, staticTable } from './tables.js';
 
 export class HpackError extends Error {}
 
