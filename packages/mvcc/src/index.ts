@@ -2,7 +2,9 @@
 
 export { checkTxnIntervals } from './apply';
 export { Backend, type BackendOptions, type IterateOptions, Namespace } from './backend';
+export { crc32c } from './crc32c';
 export { ErrClosed, ErrCompacted, ErrDuplicateKey, ErrFutureRev, ErrKeyNotFound } from './errors';
+export { encodeEtcdKeyValue, etcdRevisionKey, etcdRow } from './etcd-form';
 export type { HashResult } from './hash';
 export { decodeKeyValue, type Event, encodeKeyValue, isTombstoneRecord, type KeyValue } from './key-value';
 export { KVStore, type KVStoreOptions, META_KEYS } from './kv-store';

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { readBolt } from '@kv/bbolt';
+import { crc32c } from '@kv/mvcc/crc32c';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
-import { crc32c } from '../crc32c';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
 import * as Flags from '../flags';
 import { humanizeBytes } from '../go-format';
@@ -77,7 +77,8 @@ export const status: CommandSpec = {
         totalKey++;
       }
     }
-    printer.dbStatus({ hash: crc32c(chunks), revision, totalKey, totalSize: db.size });
+    const hash = chunks.reduce((crc, b) => crc32c(b, crc), 0);
+    printer.dbStatus({ hash, revision, totalKey, totalSize: db.size });
   },
 };
 

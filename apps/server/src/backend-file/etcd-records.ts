@@ -2,24 +2,12 @@
 // etcd's snapshot): revision keys, mvccpb.KeyValue, the members' JSON and alarm keys.
 import type { KeyValue } from '@kv/mvcc';
 
-/** A revision key in the 'key' bucket: main (8 BE) '_' sub (8 BE), and 't' after a tombstone's. */
-export function etcdRevisionKey(main: number, sub: number, tombstone: boolean): Buffer {
-  const b = Buffer.alloc(tombstone ? 18 : 17);
-  writeU64BE(b, 0, main);
-  b[8] = 0x5f;
-  writeU64BE(b, 9, sub);
-  if (tombstone) b[17] = 0x74;
-  return b;
-}
+// revision keys and KeyValue rows in etcd's form live with the store, which hashes them (HashKV)
+export { encodeEtcdKeyValue, etcdRevisionKey } from '@kv/mvcc';
 
 export function parseEtcdRevisionKey(k: Buffer): { main: number; sub: number; tombstone: boolean } {
   if (k.length < 17 || k[8] !== 0x5f) throw new Error(`not a revision key: ${k.toString('hex')}`);
   return { main: readU64BE(k, 0), sub: readU64BE(k, 9), tombstone: k.length === 18 && k[17] === 0x74 };
-}
-
-function writeU64BE(b: Buffer, off: number, v: number): void {
-  b.writeUInt32BE(Math.floor(v / 0x100000000) >>> 0, off);
-  b.writeUInt32BE(v >>> 0, off + 4);
 }
 
 function readU64BE(b: Buffer, off: number): number {
@@ -105,18 +93,6 @@ function readPb(b: Buffer, on: (field: number, value: bigint | Buffer) => void):
     else if (wire === 5) pos += 4;
     else throw new Error(`protobuf: unsupported wire type ${wire}`);
   }
-}
-
-/** mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3, version 4, value 5, lease 6. */
-export function encodeEtcdKeyValue(kv: KeyValue): Buffer {
-  const w = new PbWriter();
-  w.bytes(1, kv.key);
-  w.int(2, kv.createRevision);
-  w.int(3, kv.modRevision);
-  w.int(4, kv.version);
-  w.bytes(5, kv.value);
-  w.int(6, kv.lease);
-  return w.finish();
 }
 
 export function decodeEtcdKeyValue(b: Buffer): KeyValue {
