@@ -1,0 +1,282 @@
+// Debian's etcd 3.4 and our server side by side in one run: put and range (one key, linearizable and
+// serializable), 1 connection x 1 stream and 8 x 32, against 1-member and 3-member clusters on 127.0.0.1.
+// Each cell runs etcd, then ours, back to back, so the ratio sees the same machine load; absolute figures
+// on a shared machine move a lot between runs, the ratios much less.
+//   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-8x32,...]
+//   --short: 1 s per cell after 0.3 s of warm-up (CI: checks that the script works, not speed).
+// Load comes from dist/bench/loadgen.js in its own process; writes go to the leader.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ETCD = '/usr/bin/etcd';
+const ETCDCTL = '/usr/bin/etcdctl';
+const OURS = path.join(__dirname, '..', '..', 'bin', 'etcd');
+const KEY = Buffer.from('bench-key-0000');
+
+export interface Cell {
+  name: string;
+  method: 'Put' | 'Range';
+  body: Buffer;
+  conns: number;
+  streams: number;
+}
+
+export interface Options {
+  seconds: number;
+  warmup: number;
+  members: number[];
+  cells: string[];
+  out: (line: string) => void;
+}
+
+export interface Result {
+  members: number;
+  cell: string;
+  etcd: { rps: number; cpuUs: number; failed: number };
+  ours: { rps: number; cpuUs: number; failed: number };
+}
+
+function frame(msg: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(msg.length, 1);
+  return Buffer.concat([head, msg]);
+}
+
+/** PutRequest{key, value: 256 bytes}. */
+function putBody(): Buffer {
+  const value = Buffer.alloc(256, 'v');
+  const len = Buffer.from([(value.length & 0x7f) | 0x80, value.length >> 7]);
+  return frame(Buffer.concat([Buffer.from([0x0a, KEY.length]), KEY, Buffer.from([0x12]), len, value]));
+}
+
+/** RangeRequest{key, serializable}. */
+function rangeBody(serializable: boolean): Buffer {
+  const parts = [Buffer.from([0x0a, KEY.length]), KEY];
+  if (serializable) parts.push(Buffer.from([0x38, 0x01]));
+  return frame(Buffer.concat(parts));
+}
+
+export const ALL_CELLS: Cell[] = [
+  { name: 'put-1x1', method: 'Put', body: putBody(), conns: 1, streams: 1 },
+  { name: 'put-8x32', method: 'Put', body: putBody(), conns: 8, streams: 32 },
+  { name: 'range-l-1x1', method: 'Range', body: rangeBody(false), conns: 1, streams: 1 },
+  { name: 'range-l-8x32', method: 'Range', body: rangeBody(false), conns: 8, streams: 32 },
+  { name: 'range-s-1x1', method: 'Range', body: rangeBody(true), conns: 1, streams: 1 },
+  { name: 'range-s-8x32', method: 'Range', body: rangeBody(true), conns: 8, streams: 32 },
+];
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Cluster {
+  kind: 'etcd' | 'ours';
+  children: ChildProcess[];
+  clientPorts: number[];
+  leaderPort: number;
+}
+
+async function healthy(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+      if ((await r.text()).includes('"true"')) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`member on port ${port} did not become healthy`);
+}
+
+/** The client port of the leader, through etcdctl's endpoint status (works against both servers). */
+function leaderPort(ports: number[]): number {
+  if (ports.length === 1) return ports[0]!;
+  const out = execFileSync(
+    ETCDCTL,
+    ['--endpoints', ports.map((p) => `127.0.0.1:${p}`).join(','), 'endpoint', 'status', '-w', 'json'],
+    { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' }, timeout: 10_000 },
+  );
+  // Member IDs are uint64: compare them as decimal strings, not as JS numbers.
+  const text = out.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"');
+  const st = JSON.parse(text) as { Endpoint: string; Status: { header: { member_id: string }; leader: string } }[];
+  const lead = st.find((s) => s.Status.header.member_id === s.Status.leader);
+  if (!lead) throw new Error(`no leader among ${ports.join(',')}`);
+  return Number(lead.Endpoint.split(':').pop());
+}
+
+async function startCluster(kind: 'etcd' | 'ours', members: number, dir: string): Promise<Cluster> {
+  const names = Array.from({ length: members }, (_, i) => `m${i + 1}`);
+  const clientPorts: number[] = [];
+  const peerPorts: number[] = [];
+  for (let i = 0; i < members; i++) {
+    clientPorts.push(await freePort());
+    peerPorts.push(await freePort());
+  }
+  const initial = names.map((n, i) => `${n}=http://127.0.0.1:${peerPorts[i]}`).join(',');
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < members; i++) {
+    const args = [
+      '--name',
+      names[i]!,
+      '--data-dir',
+      path.join(dir, `${kind}-${members}-${names[i]}`),
+      '--listen-client-urls',
+      `http://127.0.0.1:${clientPorts[i]}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${clientPorts[i]}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPorts[i]}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peerPorts[i]}`,
+      '--initial-cluster',
+      initial,
+      '--initial-cluster-token',
+      `bench-${kind}-${members}`,
+    ];
+    const child =
+      kind === 'etcd'
+        ? spawn(ETCD, args, { stdio: 'ignore' })
+        : spawn(process.execPath, [OURS, ...args, '--log-level', 'error'], { stdio: 'ignore' });
+    children.push(child);
+  }
+  const c: Cluster = { kind, children, clientPorts, leaderPort: 0 };
+  try {
+    const deadline = Date.now() + 30_000;
+    for (const p of clientPorts) await healthy(p, deadline);
+    c.leaderPort = leaderPort(clientPorts);
+  } catch (err) {
+    await stopCluster(c);
+    throw err;
+  }
+  return c;
+}
+
+function stopCluster(c: Cluster): Promise<void> {
+  return Promise.all(
+    c.children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          child.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => {});
+}
+
+/** CPU seconds (user + system) used so far by these processes. */
+function cpuSeconds(children: ChildProcess[]): number {
+  let total = 0;
+  for (const c of children) {
+    try {
+      const stat = fs.readFileSync(`/proc/${c.pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100; // USER_HZ
+    } catch {}
+  }
+  return total;
+}
+
+function runCell(
+  c: Cluster,
+  cell: Cell,
+  bodyFile: string,
+  o: Options,
+): { rps: number; cpuUs: number; failed: number } {
+  const url = `http://127.0.0.1:${c.leaderPort}/etcdserverpb.KV/${cell.method}`;
+  const cpu0 = cpuSeconds(c.children);
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(__dirname, 'loadgen.js'),
+      url,
+      bodyFile,
+      String(cell.conns),
+      String(cell.streams),
+      String(o.seconds),
+      String(o.warmup),
+    ],
+    { encoding: 'utf8', timeout: (o.seconds + o.warmup + 30) * 1000 },
+  );
+  const cpu = cpuSeconds(c.children) - cpu0;
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { ok: number; failed: number; rps: number };
+  // The CPU window includes the warm-up; count its requests too by scaling with the measured rate.
+  const reqs = r.rps * (o.seconds + o.warmup);
+  return { rps: r.rps, failed: r.failed, cpuUs: reqs > 0 ? Math.round((cpu * 1e6) / reqs) : 0 };
+}
+
+export async function sideBySide(o: Options): Promise<Result[]> {
+  const cells = ALL_CELLS.filter((c) => o.cells.includes(c.name));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-side-by-side-'));
+  const results: Result[] = [];
+  o.out(
+    `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up; ` +
+      'ratio = ours/etcd req/s; cpu = server CPU us per request (all members)',
+  );
+  o.out('members  cell            etcd req/s  ours req/s   ratio   etcd cpu  ours cpu');
+  try {
+    for (const cell of cells) fs.writeFileSync(path.join(dir, `${cell.name}.bin`), cell.body);
+    for (const members of o.members) {
+      const etcd = await startCluster('etcd', members, dir);
+      let ours: Cluster | undefined;
+      try {
+        ours = await startCluster('ours', members, dir);
+        for (const cell of cells) {
+          const body = path.join(dir, `${cell.name}.bin`);
+          const e = runCell(etcd, cell, body, o);
+          const u = runCell(ours, cell, body, o);
+          results.push({ members, cell: cell.name, etcd: e, ours: u });
+          const ratio = e.rps > 0 ? (u.rps / e.rps).toFixed(2) : '-';
+          const failed = e.failed + u.failed > 0 ? `  (failed: etcd ${e.failed}, ours ${u.failed})` : '';
+          o.out(
+            `${String(members).padStart(7)}  ${cell.name.padEnd(14)} ${String(e.rps).padStart(11)} ${String(u.rps).padStart(11)} ${ratio.padStart(7)} ${String(e.cpuUs).padStart(10)} ${String(u.cpuUs).padStart(9)}${failed}`,
+          );
+        }
+      } finally {
+        await stopCluster(etcd);
+        if (ours) await stopCluster(ours);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    seconds: 5,
+    warmup: 1,
+    members: [1, 3],
+    cells: ALL_CELLS.map((c) => c.name),
+    out: (l) => console.log(l),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--short') {
+      o.seconds = 1;
+      o.warmup = 0.3;
+    } else if (a === '--seconds') o.seconds = Math.min(10, Number(argv[++i]));
+    else if (a === '--members') o.members = argv[++i]!.split(',').map(Number);
+    else if (a === '--cells') o.cells = argv[++i]!.split(',');
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+if (require.main === module) {
+  sideBySide(parseArgs(process.argv.slice(2))).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
