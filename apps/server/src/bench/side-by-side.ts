@@ -3,6 +3,8 @@
 // Each cell runs etcd, then ours, back to back, so the ratio sees the same machine load; absolute figures
 // on a shared machine move a lot between runs, the ratios much less.
 //   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-8x32,...]
+//                                   [--base /path/to/other/apps/server/bin/etcd]
+//   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
 //   --short: 1 s per cell after 0.3 s of warm-up (CI: checks that the script works, not speed).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -29,6 +31,8 @@ export interface Options {
   warmup: number;
   members: number[];
   cells: string[];
+  /** Another build's bin/etcd, measured in each cell as "base". */
+  base?: string;
   out: (line: string) => void;
 }
 
@@ -37,6 +41,7 @@ export interface Result {
   cell: string;
   etcd: { rps: number; cpuUs: number; failed: number };
   ours: { rps: number; cpuUs: number; failed: number };
+  base?: { rps: number; cpuUs: number; failed: number };
 }
 
 function frame(msg: Buffer): Buffer {
@@ -76,8 +81,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+type Kind = 'etcd' | 'ours' | 'base';
+
 interface Cluster {
-  kind: 'etcd' | 'ours';
+  kind: Kind;
   children: ChildProcess[];
   clientPorts: number[];
   leaderPort: number;
@@ -110,7 +117,7 @@ function leaderPort(ports: number[]): number {
   return Number(lead.Endpoint.split(':').pop());
 }
 
-async function startCluster(kind: 'etcd' | 'ours', members: number, dir: string): Promise<Cluster> {
+async function startCluster(kind: Kind, members: number, dir: string, bin = OURS): Promise<Cluster> {
   const names = Array.from({ length: members }, (_, i) => `m${i + 1}`);
   const clientPorts: number[] = [];
   const peerPorts: number[] = [];
@@ -142,7 +149,7 @@ async function startCluster(kind: 'etcd' | 'ours', members: number, dir: string)
     const child =
       kind === 'etcd'
         ? spawn(ETCD, args, { stdio: 'ignore' })
-        : spawn(process.execPath, [OURS, ...args, '--log-level', 'error'], { stdio: 'ignore' });
+        : spawn(process.execPath, [bin, ...args, '--log-level', 'error'], { stdio: 'ignore' });
     children.push(child);
   }
   const c: Cluster = { kind, children, clientPorts, leaderPort: 0 };
@@ -223,28 +230,40 @@ export async function sideBySide(o: Options): Promise<Result[]> {
     `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up; ` +
       'ratio = ours/etcd req/s; cpu = server CPU us per request (all members)',
   );
-  o.out('members  cell            etcd req/s  ours req/s   ratio   etcd cpu  ours cpu');
+  o.out(
+    `members  cell            etcd req/s  ours req/s   ratio   etcd cpu  ours cpu${o.base ? '  base req/s   ratio  base cpu' : ''}`,
+  );
   try {
     for (const cell of cells) fs.writeFileSync(path.join(dir, `${cell.name}.bin`), cell.body);
     for (const members of o.members) {
-      const etcd = await startCluster('etcd', members, dir);
-      let ours: Cluster | undefined;
+      const clusters: Cluster[] = [];
       try {
-        ours = await startCluster('ours', members, dir);
+        const etcd = await startCluster('etcd', members, dir);
+        clusters.push(etcd);
+        const ours = await startCluster('ours', members, dir);
+        clusters.push(ours);
+        const base = o.base ? await startCluster('base', members, dir, o.base) : undefined;
+        if (base) clusters.push(base);
         for (const cell of cells) {
           const body = path.join(dir, `${cell.name}.bin`);
           const e = runCell(etcd, cell, body, o);
+          const b = base ? runCell(base, cell, body, o) : undefined;
           const u = runCell(ours, cell, body, o);
-          results.push({ members, cell: cell.name, etcd: e, ours: u });
-          const ratio = e.rps > 0 ? (u.rps / e.rps).toFixed(2) : '-';
-          const failed = e.failed + u.failed > 0 ? `  (failed: etcd ${e.failed}, ours ${u.failed})` : '';
+          results.push({ members, cell: cell.name, etcd: e, ours: u, base: b });
+          const ratio = (x: number) => (e.rps > 0 ? (x / e.rps).toFixed(2) : '-');
+          const failed =
+            e.failed + u.failed + (b?.failed ?? 0) > 0
+              ? `  (failed: etcd ${e.failed}, ours ${u.failed}${b ? `, base ${b.failed}` : ''})`
+              : '';
+          const baseCols = b
+            ? ` ${String(b.rps).padStart(11)} ${ratio(b.rps).padStart(7)} ${String(b.cpuUs).padStart(9)}`
+            : '';
           o.out(
-            `${String(members).padStart(7)}  ${cell.name.padEnd(14)} ${String(e.rps).padStart(11)} ${String(u.rps).padStart(11)} ${ratio.padStart(7)} ${String(e.cpuUs).padStart(10)} ${String(u.cpuUs).padStart(9)}${failed}`,
+            `${String(members).padStart(7)}  ${cell.name.padEnd(14)} ${String(e.rps).padStart(11)} ${String(u.rps).padStart(11)} ${ratio(u.rps).padStart(7)} ${String(e.cpuUs).padStart(10)} ${String(u.cpuUs).padStart(9)}${baseCols}${failed}`,
           );
         }
       } finally {
-        await stopCluster(etcd);
-        if (ours) await stopCluster(ours);
+        for (const c of clusters) await stopCluster(c);
       }
     }
   } finally {
@@ -269,6 +288,7 @@ export function parseArgs(argv: string[]): Options {
     } else if (a === '--seconds') o.seconds = Math.min(10, Number(argv[++i]));
     else if (a === '--members') o.members = argv[++i]!.split(',').map(Number);
     else if (a === '--cells') o.cells = argv[++i]!.split(',');
+    else if (a === '--base') o.base = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${a}`);
   }
   return o;

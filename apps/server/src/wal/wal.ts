@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fdatasyncSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -11,6 +12,7 @@ import {
   statSync,
   truncateSync,
   unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -105,6 +107,7 @@ export class Wal<E, S> {
   private lastIndex: number;
   private lastState: S | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
   private closed = false;
   private readonly segmentBytes: number;
   private readonly onSync: ((seconds: number) => void) | undefined;
@@ -277,8 +280,10 @@ export class Wal<E, S> {
   /**
    * Appends the hard state (if any) and entries, then one fdatasync (unless `sync` is false: raft only
    * needs a sync when entries, term or vote change). Resolves when they are written (and durable).
+   * `inline` runs the fdatasync on this thread instead of libuv's pool: the caller waits for the disk
+   * alone, but saves the two thread wake-ups a pool job costs (worth it when nothing else is waiting).
    */
-  save(state: S | undefined, entries: readonly E[], sync = true): Promise<void> {
+  save(state: S | undefined, entries: readonly E[], sync = true, inline = false): Promise<void> {
     if (state === undefined && entries.length === 0) return Promise.resolve();
     return this.enqueue(async () => {
       const out: Buffer[] = [];
@@ -286,7 +291,7 @@ export class Wal<E, S> {
       for (const e of entries) crc = encodeRecord(out, RecordType.Entry, this.codec.encodeEntry(e), crc);
       if (state !== undefined)
         crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
-      await this.writeAndSync(out, crc, sync);
+      await this.writeAndSync(out, crc, sync, inline);
       if (entries.length) this.lastIndex = this.codec.entryIndex(entries[entries.length - 1]!);
       if (state !== undefined) this.lastState = state;
       if (this.fileBytes >= this.segmentBytes) await this.cut();
@@ -330,10 +335,17 @@ export class Wal<E, S> {
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(() => {
-      if (this.closed) throw new Error('wal: closed');
-      return fn();
-    });
+    const start = async () => {
+      try {
+        if (this.closed) throw new Error('wal: closed');
+        await fn();
+      } finally {
+        this.queued--;
+      }
+    };
+    // With nothing queued the job starts now, so its write and fsync are under way before the caller's
+    // next synchronous work (the raft loop applies earlier entries while the disk syncs).
+    const run = this.queued++ === 0 ? start() : this.chain.then(start);
     // A failed write leaves the WAL unusable; later saves fail rather than write after a gap.
     this.chain = run.catch((err) => {
       this.closed = true;
@@ -342,16 +354,17 @@ export class Wal<E, S> {
     return run;
   }
 
-  private async writeAndSync(out: Buffer[], crc: number, sync = true): Promise<void> {
+  private async writeAndSync(out: Buffer[], crc: number, sync = true, inline = false): Promise<void> {
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    // A Ready's records land in the page cache in microseconds: writing them here saves a round trip
+    // through libuv's thread pool; only the fdatasync, which waits for the disk, goes there.
+    const fd = this.file.fd;
     let done = 0;
-    while (done < bytes.length) {
-      const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, this.fileBytes + done);
-      done += bytesWritten;
-    }
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.fileBytes + done);
     if (sync) {
       const t0 = performance.now();
-      await this.file.datasync();
+      if (inline) fdatasyncSync(fd);
+      else await this.file.datasync();
       this.onSync?.((performance.now() - t0) / 1000);
     }
     this.fileBytes += bytes.length;
