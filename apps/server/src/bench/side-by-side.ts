@@ -3,7 +3,8 @@
 // Each cell runs etcd, then ours, back to back, so the ratio sees the same machine load; absolute figures
 // on a shared machine move a lot between runs, the ratios much less.
 //   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-8x32,...]
-//                                   [--base /path/to/other/apps/server/bin/etcd]
+//                                   [--rounds R] [--base /path/to/other/apps/server/bin/etcd]
+//   --rounds: runs each cell R times (etcd, base, ours in turn) and prints the medians (default 1).
 //   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
 //   --short: 1 s per cell after 0.3 s of warm-up (CI: checks that the script works, not speed).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader.
@@ -31,6 +32,8 @@ export interface Options {
   warmup: number;
   members: number[];
   cells: string[];
+  /** Each cell runs this many times, servers taking turns; the medians are printed. */
+  rounds: number;
   /** Another build's bin/etcd, measured in each cell as "base". */
   base?: string;
   out: (line: string) => void;
@@ -39,9 +42,9 @@ export interface Options {
 export interface Result {
   members: number;
   cell: string;
-  etcd: { rps: number; cpuUs: number; failed: number };
-  ours: { rps: number; cpuUs: number; failed: number };
-  base?: { rps: number; cpuUs: number; failed: number };
+  etcd: Measured;
+  ours: Measured;
+  base?: Measured;
 }
 
 function frame(msg: Buffer): Buffer {
@@ -194,12 +197,21 @@ function cpuSeconds(children: ChildProcess[]): number {
   return total;
 }
 
-function runCell(
-  c: Cluster,
-  cell: Cell,
-  bodyFile: string,
-  o: Options,
-): { rps: number; cpuUs: number; failed: number } {
+interface Measured {
+  rps: number;
+  cpuUs: number;
+  failed: number;
+}
+
+/** The run with the median rate (its CPU figure comes with it); failures are summed. */
+function median(runs: Measured[]): Measured | undefined {
+  if (runs.length === 0) return undefined;
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const m = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return { ...m, failed: runs.reduce((n, r) => n + r.failed, 0) };
+}
+
+function runCell(c: Cluster, cell: Cell, bodyFile: string, o: Options): Measured {
   const url = `http://127.0.0.1:${c.leaderPort}/etcdserverpb.KV/${cell.method}`;
   const cpu0 = cpuSeconds(c.children);
   const out = execFileSync(
@@ -227,7 +239,8 @@ export async function sideBySide(o: Options): Promise<Result[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-side-by-side-'));
   const results: Result[] = [];
   o.out(
-    `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up; ` +
+    `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up, ` +
+      `median of ${o.rounds} round(s); ` +
       'ratio = ours/etcd req/s; cpu = server CPU us per request (all members)',
   );
   o.out(
@@ -246,9 +259,15 @@ export async function sideBySide(o: Options): Promise<Result[]> {
         if (base) clusters.push(base);
         for (const cell of cells) {
           const body = path.join(dir, `${cell.name}.bin`);
-          const e = runCell(etcd, cell, body, o);
-          const b = base ? runCell(base, cell, body, o) : undefined;
-          const u = runCell(ours, cell, body, o);
+          const runs: Measured[][] = [[], [], []];
+          for (let r = 0; r < o.rounds; r++) {
+            runs[0]!.push(runCell(etcd, cell, body, o));
+            if (base) runs[1]!.push(runCell(base, cell, body, o));
+            runs[2]!.push(runCell(ours, cell, body, o));
+          }
+          const e = median(runs[0]!)!;
+          const b = median(runs[1]!);
+          const u = median(runs[2]!)!;
           results.push({ members, cell: cell.name, etcd: e, ours: u, base: b });
           const ratio = (x: number) => (e.rps > 0 ? (x / e.rps).toFixed(2) : '-');
           const failed =
@@ -276,6 +295,7 @@ export function parseArgs(argv: string[]): Options {
   const o: Options = {
     seconds: 5,
     warmup: 1,
+    rounds: 1,
     members: [1, 3],
     cells: ALL_CELLS.map((c) => c.name),
     out: (l) => console.log(l),
@@ -288,6 +308,7 @@ export function parseArgs(argv: string[]): Options {
     } else if (a === '--seconds') o.seconds = Math.min(10, Number(argv[++i]));
     else if (a === '--members') o.members = argv[++i]!.split(',').map(Number);
     else if (a === '--cells') o.cells = argv[++i]!.split(',');
+    else if (a === '--rounds') o.rounds = Math.max(1, Math.min(9, Number(argv[++i])));
     else if (a === '--base') o.base = path.resolve(argv[++i]!);
     else throw new Error(`unknown argument ${a}`);
   }

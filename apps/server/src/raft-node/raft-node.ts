@@ -31,9 +31,6 @@ export interface RaftNodeHandlers {
   onFatal(err: Error): void;
 }
 
-/** Ready batches of at most this many entries fsync on the loop's thread (see Wal.save's `inline`). */
-const INLINE_SYNC_MAX_ENTRIES = 2;
-
 /**
  * etcd's raftNode: drives a RawNode. Ticks every heartbeat interval; for each Ready it persists entries
  * and hard state to the WAL with one fdatasync, then sends messages, applies committed entries, and
@@ -136,12 +133,7 @@ export class RaftNode {
       await this.handlers.saveSnapshot(rd.snapshot!);
       await this.wal.saveSnapshot({ index: rd.snapshot!.metadata.index, term: rd.snapshot!.metadata.term });
     }
-    const saved = this.wal.save(
-      rd.hardState,
-      rd.entries,
-      rd.mustSync,
-      rd.entries.length <= INLINE_SYNC_MAX_ENTRIES && this.deferred === undefined,
-    );
+    const saved = this.wal.save(rd.hardState, rd.entries, rd.mustSync);
     // The previous Ready's entries are durable: apply them while this one's fsync runs.
     if (this.deferred) await this.applyDeferred();
     await saved;

@@ -1,7 +1,6 @@
 import {
   closeSync,
   existsSync,
-  fdatasyncSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -280,10 +279,8 @@ export class Wal<E, S> {
   /**
    * Appends the hard state (if any) and entries, then one fdatasync (unless `sync` is false: raft only
    * needs a sync when entries, term or vote change). Resolves when they are written (and durable).
-   * `inline` runs the fdatasync on this thread instead of libuv's pool: the caller waits for the disk
-   * alone, but saves the two thread wake-ups a pool job costs (worth it when nothing else is waiting).
    */
-  save(state: S | undefined, entries: readonly E[], sync = true, inline = false): Promise<void> {
+  save(state: S | undefined, entries: readonly E[], sync = true): Promise<void> {
     if (state === undefined && entries.length === 0) return Promise.resolve();
     return this.enqueue(async () => {
       const out: Buffer[] = [];
@@ -291,7 +288,7 @@ export class Wal<E, S> {
       for (const e of entries) crc = encodeRecord(out, RecordType.Entry, this.codec.encodeEntry(e), crc);
       if (state !== undefined)
         crc = encodeRecord(out, RecordType.HardState, this.codec.encodeState(state), crc);
-      await this.writeAndSync(out, crc, sync, inline);
+      await this.writeAndSync(out, crc, sync);
       if (entries.length) this.lastIndex = this.codec.entryIndex(entries[entries.length - 1]!);
       if (state !== undefined) this.lastState = state;
       if (this.fileBytes >= this.segmentBytes) await this.cut();
@@ -354,7 +351,7 @@ export class Wal<E, S> {
     return run;
   }
 
-  private async writeAndSync(out: Buffer[], crc: number, sync = true, inline = false): Promise<void> {
+  private async writeAndSync(out: Buffer[], crc: number, sync = true): Promise<void> {
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
     // A Ready's records land in the page cache in microseconds: writing them here saves a round trip
     // through libuv's thread pool; only the fdatasync, which waits for the disk, goes there.
@@ -363,8 +360,7 @@ export class Wal<E, S> {
     while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.fileBytes + done);
     if (sync) {
       const t0 = performance.now();
-      if (inline) fdatasyncSync(fd);
-      else await this.file.datasync();
+      await this.file.datasync();
       this.onSync?.((performance.now() - t0) / 1000);
     }
     this.fileBytes += bytes.length;
