@@ -6,7 +6,7 @@
 //                                   [--rounds R] [--base /path/to/other/apps/server/bin/etcd]
 //   --rounds: runs each cell R times (etcd, base, ours in turn) and prints the medians (default 1).
 //   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
-//   --short: 1 s per cell after 0.3 s of warm-up (CI: checks that the script works, not speed).
+//   --short: 0.5 s per cell after 0.2 s of warm-up (CI: checks that the script works, not speed).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -303,8 +303,8 @@ export function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--short') {
-      o.seconds = 1;
-      o.warmup = 0.3;
+      o.seconds = 0.5;
+      o.warmup = 0.2;
     } else if (a === '--seconds') o.seconds = Math.min(10, Number(argv[++i]));
     else if (a === '--members') o.members = argv[++i]!.split(',').map(Number);
     else if (a === '--cells') o.cells = argv[++i]!.split(',');
