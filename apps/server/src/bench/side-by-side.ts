@@ -116,7 +116,10 @@ function leaderPort(ports: number[]): number {
   );
   // Member IDs are uint64: compare them as decimal strings, not as JS numbers.
   const text = out.replace(/"(member_id|leader)":(\d+)/g, '"$1":"$2"');
-  const st = JSON.parse(text) as { Endpoint: string; Status: { header: { member_id: string }; leader: string } }[];
+  const st = JSON.parse(text) as {
+    Endpoint: string;
+    Status: { header: { member_id: string }; leader: string };
+  }[];
   const lead = st.find((s) => s.Status.header.member_id === s.Status.leader);
   if (!lead) throw new Error(`no leader among ${ports.join(',')}`);
   return Number(lead.Endpoint.split(':').pop());
@@ -262,7 +265,8 @@ export async function sideBySide(o: Options): Promise<Result[]> {
         // Our server runs on V8, whose JIT needs a few thousand calls to reach steady state (a cold
         // member answers 1x1 puts ~2.5x slower): every server gets the same untimed burst first.
         const warm = { ...o, seconds: o.warmup * 2, warmup: 0 };
-        for (const c of clusters) runCell(c, ALL_CELLS[0]!, path.join(dir, `${ALL_CELLS[0]!.name}.bin`), warm);
+        for (const c of clusters)
+          runCell(c, ALL_CELLS[0]!, path.join(dir, `${ALL_CELLS[0]!.name}.bin`), warm);
         for (const cell of cells) {
           const body = path.join(dir, `${cell.name}.bin`);
           const runs: Measured[][] = [[], [], []];

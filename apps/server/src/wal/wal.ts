@@ -357,7 +357,8 @@ export class Wal<E, S> {
     // through libuv's thread pool; only the fdatasync, which waits for the disk, goes there.
     const fd = this.file.fd;
     let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, this.fileBytes + done);
+    while (done < bytes.length)
+      done += writeSync(fd, bytes, done, bytes.length - done, this.fileBytes + done);
     if (sync) {
       const t0 = performance.now();
       await this.file.datasync();
