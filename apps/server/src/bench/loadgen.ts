@@ -1,6 +1,6 @@
 // A gRPC unary load generator on node:http2 for when h2load (nghttp2-client) is not installed:
 // C connections x M concurrent streams, each stream re-issued as soon as its trailers arrive.
-// node dist/bench/loadgen.js <url> <bodyFile> <connections> <streamsPerConnection> <seconds>
+// node dist/bench/loadgen.js <url> <bodyFile> <connections> <streamsPerConnection> <seconds> [warmupSeconds=1]
 // Prints one JSON line {requests, ok, failed, seconds, rps}.
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
@@ -36,12 +36,13 @@ function issue(session: http2.ClientHttp2Session, path: string, body: Buffer, st
 }
 
 async function main(): Promise<void> {
-  const [url, bodyFile, c, m, secs] = process.argv.slice(2);
+  const [url, bodyFile, c, m, secs, warm] = process.argv.slice(2);
   const u = new URL(url!);
   const body = fs.readFileSync(bodyFile!);
   const conns = Number(c ?? 8);
   const streams = Number(m ?? 32);
   const seconds = Number(secs ?? 10);
+  const warmup = Number(warm ?? 1);
   const st: Stats = { ok: 0, failed: 0, stop: false };
   const sessions: http2.ClientHttp2Session[] = [];
   for (let i = 0; i < conns; i++) {
@@ -52,9 +53,9 @@ async function main(): Promise<void> {
     s.on('error', () => {});
     sessions.push(s);
   }
-  // Warm up for a second, then count.
+  // Warm up, then count.
   for (const s of sessions) for (let j = 0; j < streams; j++) issue(s, u.pathname, body, st);
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, warmup * 1000));
   const ok0 = st.ok;
   const failed0 = st.failed;
   const t0 = process.hrtime.bigint();

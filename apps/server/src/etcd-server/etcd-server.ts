@@ -126,6 +126,7 @@ export class EtcdServer implements EtcdServerApi {
   private published = false;
   private publishedDone = false;
   private readonly requestTimeoutMs: number;
+  private headerIds: [bigint, ReturnType<typeof toLong>, ReturnType<typeof toLong>] | undefined;
   /** Ports the peer listeners bound (useful when configured with port 0). */
   peerPorts: number[] = [];
   /** Ports the client listeners bound. */
@@ -211,6 +212,7 @@ export class EtcdServer implements EtcdServerApi {
       rs.wal,
       {
         send: (m) => this.send(m),
+        flush: () => this.transport.flush(),
         onSoftState: (ss) => this.onLeaderChange(ss.lead, ss.raftState),
         onReadStates: (states) => this.reads.onReadStates(states),
         saveSnapshot: async (snap) => {
@@ -384,9 +386,13 @@ export class EtcdServer implements EtcdServerApi {
   }
 
   header(revision?: number): Header {
+    // Every response carries these two: build their Longs once (the cluster ID is set once when joining).
+    if (this.headerIds?.[0] !== this.clusterId) {
+      this.headerIds = [this.clusterId, toLong(this.clusterId, true), toLong(this.id, true)];
+    }
     return {
-      clusterId: toLong(this.clusterId, true),
-      memberId: toLong(this.id, true),
+      clusterId: this.headerIds[1],
+      memberId: this.headerIds[2],
       revision: revision ?? this.kv.rev,
       raftTerm: this.term,
     };
@@ -612,6 +618,11 @@ export class EtcdServer implements EtcdServerApi {
       this.timers.push(t);
     };
     every(500, () => this.leaseDuties());
+    every(100, () =>
+      this.waiters.expire(Date.now(), () => ({
+        err: etcdError(this.lead === 0n ? 'TimeoutDueToLeaderFail' : 'Timeout'),
+      })),
+    );
     const retention = parseRetention(this.cfg.autoCompactionMode, this.cfg.autoCompactionRetention);
     if (retention > 0) {
       this.compactor = new AutoCompactor(this.cfg.autoCompactionMode, retention, {
@@ -684,8 +695,9 @@ export class EtcdServer implements EtcdServerApi {
         : { ID: toLong(id, true), username: who.username, authRevision: who.revision };
     const data = etcdserverpb.InternalRaftRequest.encode(req).finish();
     if (data.length > this.cfg.maxRequestBytes) throw etcdError('RequestTooLarge');
-    await this.waitLeader();
-    const p = this.waiters.register(id);
+    if (this.lead === 0n) await this.waitLeader();
+    // Timed out by the sweep in startDuties().
+    const p = this.waiters.register(id, Date.now() + this.requestTimeoutMs);
     try {
       this.rawNode.propose(data);
     } catch (err) {
@@ -695,18 +707,7 @@ export class EtcdServer implements EtcdServerApi {
       throw err;
     }
     this.raftNode.kick();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<ApplyResult>((resolve) => {
-      timer = setTimeout(() => {
-        this.waiters.cancel(id);
-        resolve({ err: etcdError(this.lead === 0n ? 'TimeoutDueToLeaderFail' : 'Timeout') });
-      }, this.requestTimeoutMs);
-    });
-    try {
-      return await Promise.race([p, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return p;
   }
 
   private async proposeOk<T>(

@@ -1,11 +1,18 @@
 import type { ApplyResult } from '../apply/applier.js';
 
-// Proposals waiting for their entry to be applied, by request ID (etcd's wait.Wait).
-export class ProposalWaiters {
-  private readonly waiting = new Map<bigint, (r: ApplyResult) => void>();
+interface Waiter {
+  resolve: (r: ApplyResult) => void;
+  deadline: number;
+}
 
-  register(id: bigint): Promise<ApplyResult> {
-    return new Promise((resolve) => this.waiting.set(id, resolve));
+// Proposals waiting for their entry to be applied, by request ID (etcd's wait.Wait). Deadlines are
+// checked by one periodic expire() call instead of a timer per request (a timer per Put shows in profiles).
+export class ProposalWaiters {
+  private readonly waiting = new Map<bigint, Waiter>();
+
+  /** `deadline` (Date.now() milliseconds) is when expire() gives up on it; none by default. */
+  register(id: bigint, deadline = Number.POSITIVE_INFINITY): Promise<ApplyResult> {
+    return new Promise((resolve) => this.waiting.set(id, { resolve, deadline }));
   }
 
   /** Delivers the result of an applied entry; entries proposed by other members have no waiter here. */
@@ -13,7 +20,7 @@ export class ProposalWaiters {
     const w = this.waiting.get(id);
     if (w) {
       this.waiting.delete(id);
-      w(r);
+      w.resolve(r);
     }
   }
 
@@ -21,9 +28,18 @@ export class ProposalWaiters {
     this.waiting.delete(id);
   }
 
+  /** Resolves every waiter whose deadline is at or before `now` with `result()`. */
+  expire(now: number, result: () => ApplyResult): void {
+    for (const [id, w] of this.waiting) {
+      if (w.deadline > now) continue;
+      this.waiting.delete(id);
+      w.resolve(result());
+    }
+  }
+
   /** Fails every waiter (the server is stopping). */
   failAll(err: Error): void {
-    for (const w of this.waiting.values()) w({ err });
+    for (const w of this.waiting.values()) w.resolve({ err });
     this.waiting.clear();
   }
 

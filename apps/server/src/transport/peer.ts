@@ -122,6 +122,11 @@ export class Peer {
     this.queue = [];
   }
 
+  /** Writes the queued messages now; the flush scheduled for the end of the tick finds nothing left. */
+  flushNow(): void {
+    if (this.flushScheduled) this.flush();
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -130,6 +130,11 @@ export class Transport {
     if (p) p.send(bytes);
   }
 
+  /** Writes what send() queued now instead of at the end of the tick (before the raft loop blocks on disk). */
+  flush(): void {
+    for (const p of this.peers.values()) p.flushNow();
+  }
+
   /** Sends a snapshot on its own connection; reports the outcome through onSnapshotStatus. */
   sendSnapshot(to: bigint, message: Uint8Array, files: SnapshotFile[], peerUrls: string[]): void {
     const hello: Hello = {
