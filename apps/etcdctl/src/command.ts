@@ -1,5 +1,5 @@
-// What a command is: its own flags (flags.ts definitions) and a run function. Global flags are
-// added by main. Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
+// What a command does: its run function (the oclif Command classes in oclif/commands.ts declare its
+// flags and call it; get/put/del's fast path in main.ts calls it directly). Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
 // because each command words its own argument errors.
 import type { Conn } from './conn';
 import type { Globals } from './global-flags';
@@ -25,7 +25,6 @@ export interface Ctx {
 }
 
 export interface CommandSpec {
-  flags?: FlagDefs;
   /** the command runs what follows `--` (watch, lock): it arrives as ctx.dashArgs, not as arguments */
   runsDashArgs?: boolean;
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<void> | void;
