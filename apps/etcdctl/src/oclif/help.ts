@@ -1,8 +1,9 @@
 // The CLI's oclif help class (package.json oclif.helpClass): `etcdctl --help`, `etcdctl <cmd> --help`,
 // `etcdctl help <cmd>`, a group's page and the page after a usage error all come here, and print
 // etcdctl 3.4's cobra pages (help.ts) instead of oclif's layout. Topics resolve as cobra resolves them.
-import { Help } from '@oclif/core';
+
 import type { Command, Interfaces } from '@oclif/core';
+import { Help } from '@oclif/core';
 import { findCommand } from '../find-command';
 import { asFlagDefs, type OclifFlagLike } from '../flags';
 import { helpText } from '../help';
