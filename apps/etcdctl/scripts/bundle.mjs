@@ -38,7 +38,8 @@ function separateBundle(name, filter, file) {
   };
 }
 const clientBundle = separateBundle('client-bundle', /^(@kv\/client|@grpc\/grpc-js)$/, 'client.bundle.js');
-const oclifBundle = separateBundle('oclif-bundle', /^@oclif\/core$/, 'oclif.bundle.js');
+const oclifParts = ['args', 'command', 'config', 'flags', 'help', 'settings'];
+const oclifBundle = separateBundle('oclif-bundle', /^@oclif\/core\/[a-z]+$/, 'oclif.bundle.js');
 
 const common = {
   bundle: true,
@@ -75,8 +76,9 @@ await build({
 
 await build({
   ...common,
+  // oclif's entry points by subpath, each evaluated on first use (its index would load all of them)
   stdin: {
-    contents: "module.exports = { '@oclif/core': require('@oclif/core') };",
+    contents: `module.exports = {${oclifParts.map((p) => `get '@oclif/core/${p}'() { return require('@oclif/core/${p}'); }`).join(', ')}};`,
     resolveDir: '.',
     loader: 'js',
   },

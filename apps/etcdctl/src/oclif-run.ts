@@ -3,7 +3,9 @@
 // config.runCommand for the commands. The id is resolved by find-command.ts, as cobra resolves it
 // (unique prefixes, `revoke`), which oclif's lookup does not do.
 import { join } from 'node:path';
-import { Config, loadHelpClass, settings } from '@oclif/core';
+import { Config } from '@oclif/core/config';
+import { loadHelpClass } from '@oclif/core/help';
+import { settings } from '@oclif/core/settings';
 import { findCommand } from './find-command';
 import { globalFlags } from './global-flags';
 import { COMMANDS } from './oclif/commands';
@@ -19,6 +21,7 @@ export async function runOclif(argv: string[]): Promise<void> {
   // dist/ holds compiled JavaScript only: oclif must not look for TypeScript sources and ts-node
   settings.enableAutoTranspile = false;
   (globalThis as Record<symbol, unknown>)[registry] = { COMMANDS, EtcdctlHelp };
+  mark('oclif loaded');
   const config = await Config.load({ root: join(__dirname, '..') });
   mark('oclif config loaded');
   const help = async (args: string[]) => {
@@ -46,5 +49,6 @@ export async function runOclif(argv: string[]): Promise<void> {
     process.stderr.write(`Error: ${found.error}\n`);
     process.exit(1);
   }
+  mark('command found');
   await config.runCommand(found.id.replace(/ /g, ':'), found.rest);
 }

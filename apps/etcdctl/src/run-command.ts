@@ -77,7 +77,7 @@ export async function runSpec(
 /** KV_ETCDCTL_TIMING=1 prints where start-up time goes (ms since process start). */
 export function mark(what: string): void {
   if (process.env.KV_ETCDCTL_TIMING)
-    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms ${what}\n`);
+    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms (cpu ${cpuMs()}) ${what}\n`);
 }
 
 function connOptions(g: Globals, given: Set<string>): ConnOptions {
@@ -166,4 +166,9 @@ export function fail(e: unknown): never {
 export function exitFlushed(code: number): void {
   if (process.stdout.writableLength === 0) process.exit(code);
   process.stdout.write('', () => process.exit(code));
+}
+
+function cpuMs(): string {
+  const u = process.cpuUsage();
+  return ((u.user + u.system) / 1000).toFixed(0);
 }

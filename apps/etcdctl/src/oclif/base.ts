@@ -3,7 +3,7 @@
 // shorthands, `--` handing the rest to watch/lock) and its errors are pflag's words ("unknown flag:
 // --x", "invalid argument ... strconv.ParseInt ..."), which oclif's parser neither accepts nor
 // prints. The definitions it parses with are derived from the oclif flags the class declares.
-import { Command } from '@oclif/core';
+import { Command } from '@oclif/core/command';
 import type { CommandSpec } from '../command';
 import { asFlagDefs, type OclifFlagLike } from '../flags';
 import { FlagValueError, resolveGlobals } from '../global-flags';
@@ -54,7 +54,7 @@ export abstract class EtcdctlCommand extends Command {
 
   /** this command's page, through the CLI's help class (package.json oclif.helpClass) */
   async showHelp(): Promise<void> {
-    const { loadHelpClass } = await import('@oclif/core');
+    const { loadHelpClass } = await import('@oclif/core/help');
     const Help = await loadHelpClass(this.config);
     await new Help(this.config).showHelp([...this.cls.cobraId.split(' ')]);
   }

@@ -2,7 +2,9 @@
 // `helpValue` is its pflag type name (string, int, duration, strings): pflag.ts parses by it
 // (flags.ts derives the definitions) and help.ts shows defaults as pflag does. Descriptions are
 // etcdctl 3.4's words (help-text.ts). hot-flags.ts is generated from this module for get/put/del.
-import { Args, Flags, type Interfaces } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
+import type { FlagInput } from '@oclif/core/interfaces';
 import { commandHelp, globalFlagHelp } from '../help-text';
 
 const str = (def = '', char?: 'w' | 'd') => Flags.string({ default: def, helpValue: 'string', char });
@@ -49,7 +51,7 @@ export const globalFlagDecls = described(
 const cluster = () => ({ cluster: bool() });
 const perm = () => ({ prefix: bool(), 'from-key': bool() });
 
-const own: Record<string, Interfaces.FlagInput> = {
+const own: Record<string, FlagInput> = {
   get: {
     consistency: str('l'),
     order: str(),

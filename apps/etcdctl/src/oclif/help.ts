@@ -2,8 +2,9 @@
 // `etcdctl help <cmd>`, a group's page and the page after a usage error all come here, and print
 // etcdctl 3.4's cobra pages (help.ts) instead of oclif's layout. Topics resolve as cobra resolves them.
 
-import type { Command, Interfaces } from '@oclif/core';
-import { Help } from '@oclif/core';
+import type { Command } from '@oclif/core/command';
+import { Help } from '@oclif/core/help';
+import type { Topic } from '@oclif/core/interfaces';
 import { findCommand } from '../find-command';
 import { asFlagDefs, type OclifFlagLike } from '../flags';
 import { helpText } from '../help';
@@ -29,7 +30,7 @@ export class EtcdctlHelp extends Help {
     return this.page('');
   }
 
-  protected override async showTopicHelp(topic: Interfaces.Topic): Promise<void> {
+  protected override async showTopicHelp(topic: Topic): Promise<void> {
     return this.page(topic.name.replace(/:/g, ' '));
   }
 
