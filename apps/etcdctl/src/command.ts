@@ -1,11 +1,10 @@
-// What a command does: its run function (the oclif Command classes in oclif/commands.ts declare its
-// flags and call it; get/put/del's fast path in main.ts calls it directly). Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
-// because each command words its own argument errors.
+// What a command does: its run function. The oclif Command classes (oclif/commands.ts) declare its
+// flags and call it; get/put/del's fast path (main.ts) calls it directly. Positional arguments arrive
+// unvalidated, as cobra hands them to etcdctl's commands, because each command words its own errors.
 import type { Conn } from './conn';
 import type { Globals } from './global-flags';
 import type { Printer } from './printer';
 
-export type FlagDefs = Record<string, import('./flags').FlagDef>;
 export type FlagValues = Record<string, any>;
 
 export interface Ctx {
