@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Start-up benchmark: wall and CPU time of `etcdctl get foo` against a real etcd, ours next to etcd's
+// Start-up benchmark: wall and CPU time of `etcdctl get foo` (and `member list`, which runs through
+// oclif) against a real etcd, ours next to etcd's
 // own etcdctl 3.4 and a bare `node -e 0`. usage: node scripts/bench-startup.mjs [runs=20] [baseline-bin]
 // A baseline (another build's bin/etcdctl) is measured too. Commands run interleaved, one run of each
 // per round, so that a shared machine's load changes disturb every command alike.
@@ -33,10 +34,17 @@ try {
         ]
       : []),
     ['ours: bin/etcdctl get foo', 'bin/etcdctl', [ep, 'get', 'foo']],
+    // a command off get/put/del's fast path: it loads oclif (Config.load with explicit discovery)
+    ['ours: bin/etcdctl member list', 'bin/etcdctl', [ep, 'member', 'list']],
   ];
-  if (baseline) cases.push([`baseline get foo`, baseline, [ep, 'get', 'foo']]);
-  if (existsSync('/usr/bin/etcdctl'))
+  if (baseline) {
+    cases.push([`baseline get foo`, baseline, [ep, 'get', 'foo']]);
+    cases.push([`baseline member list`, baseline, [ep, 'member', 'list']]);
+  }
+  if (existsSync('/usr/bin/etcdctl')) {
     cases.push(['etcd 3.4: etcdctl get foo', '/usr/bin/etcdctl', [ep, 'get', 'foo']]);
+    cases.push(['etcd 3.4: etcdctl member list', '/usr/bin/etcdctl', [ep, 'member', 'list']]);
+  }
   const times = cases.map(() => []);
   const cpu = cases.map(() => []);
   for (const [, bin, args, e = env] of cases) spawnSync(bin, args, { env: e }); // warm-up (and the code cache)
@@ -59,7 +67,7 @@ try {
   cases.forEach(([name], c) => {
     const mean = times[c].reduce((a, b) => a + b, 0) / times[c].length;
     console.log(
-      `${name.padEnd(36)} wall median ${med(times[c]).toFixed(1)} ms  mean ${mean.toFixed(1)} ms  min ${Math.min(...times[c]).toFixed(1)} ms` +
+      `${name.padEnd(40)} wall median ${med(times[c]).toFixed(1)} ms  mean ${mean.toFixed(1)} ms  min ${Math.min(...times[c]).toFixed(1)} ms` +
         (cpu[c].length ? `  cpu median ${med(cpu[c]).toFixed(0)} ms` : '') +
         `  (${runs} runs)`,
     );

@@ -18,24 +18,28 @@ const stubUnused = {
   },
 };
 
-// The connection code (@kv/client, and with it @kv/api-proto's generated messages and grpc-js) is a
-// bundle of its own: get/put/del talk to etcd without it (lean-conn.ts), so they neither read nor
-// compile it. The CLI bundle reaches it through dist/code-cache.js, which runs it with the code cache;
-// both packages come from that one bundle so that grpc-js is one module instance.
-const clientBundle = {
-  name: 'client-bundle',
-  setup(b) {
-    b.onResolve({ filter: /^(@kv\/client|@grpc\/grpc-js)$/ }, (args) => ({
-      path: args.path,
-      namespace: 'client-bundle',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'client-bundle' }, (args) => ({
-      contents: `module.exports = require('./code-cache.js').loadCached(__dirname + '/client.bundle.js')[${JSON.stringify(args.path)}];`,
-      loader: 'js',
-    }));
-    b.onResolve({ filter: /^\.\/code-cache\.js$/ }, (args) => ({ path: args.path, external: true }));
-  },
-};
+// Two parts are bundles of their own, each loaded by the CLI bundle through dist/code-cache.js (run
+// with the code cache) only when a command needs it, so get/put/del neither read nor compile them:
+// - the connection code (@kv/client, and with it @kv/api-proto's generated messages and grpc-js): get/put/del
+//   talk to etcd without it (lean-conn.ts); both packages come from that one bundle so that grpc-js is one
+//   module instance;
+// - oclif (@oclif/core): every command but get/put/del's fast path runs through it (oclif-run.ts).
+function separateBundle(name, filter, file) {
+  return {
+    name,
+    setup(b) {
+      b.onResolve({ filter }, (args) => ({ path: args.path, namespace: name }));
+      b.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: `module.exports = require('./code-cache.js').loadCached(__dirname + '/${file}')[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^\.\/code-cache\.js$/ }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+const clientBundle = separateBundle('client-bundle', /^(@kv\/client|@grpc\/grpc-js)$/, 'client.bundle.js');
+const oclifParts = ['args', 'command', 'config', 'flags', 'help', 'settings'];
+const oclifBundle = separateBundle('oclif-bundle', /^@oclif\/core\/[a-z]+$/, 'oclif.bundle.js');
 
 const common = {
   bundle: true,
@@ -52,7 +56,7 @@ await build({
   ...common,
   entryPoints: ['dist/main.js'],
   outfile: 'dist/etcdctl.bundle.js',
-  plugins: [stubUnused, clientBundle],
+  plugins: [stubUnused, clientBundle, oclifBundle],
   // `snapshot restore` writes a member data dir with the server's own modules (RocksDB is native code);
   // it is required only by that command, from node_modules.
   external: ['@kv/server', '@kv/server/*'],
@@ -68,4 +72,15 @@ await build({
   },
   outfile: 'dist/client.bundle.js',
   plugins: [stubUnused],
+});
+
+await build({
+  ...common,
+  // oclif's entry points by subpath, each evaluated on first use (its index would load all of them)
+  stdin: {
+    contents: `module.exports = {${oclifParts.map((p) => `get '@oclif/core/${p}'() { return require('@oclif/core/${p}'); }`).join(', ')}};`,
+    resolveDir: '.',
+    loader: 'js',
+  },
+  outfile: 'dist/oclif.bundle.js',
 });

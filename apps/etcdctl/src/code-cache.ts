@@ -16,7 +16,7 @@ const loaded = new Map<string, unknown>();
 
 function mark(what: string): void {
   if (process.env.KV_ETCDCTL_TIMING)
-    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms ${what}\n`);
+    process.stderr.write(`timing: ${performance.now().toFixed(1)} ms (cpu ${cpuMs()}) ${what}\n`);
 }
 
 /** Runs `file` (a CommonJS script) once and returns its exports. */
@@ -70,4 +70,9 @@ function run(file: string): unknown {
   const mod = { exports: {}, filename: file, id: file, loaded: false };
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   return mod.exports;
+}
+
+function cpuMs(): string {
+  const u = process.cpuUsage();
+  return ((u.user + u.system) / 1000).toFixed(0);
 }

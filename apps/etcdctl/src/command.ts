@@ -1,11 +1,10 @@
-// What a command is: its own flags (flags.ts definitions) and a run function. Global flags are
-// added by main. Positional arguments arrive unvalidated, as cobra hands them to etcdctl's commands,
-// because each command words its own argument errors.
+// What a command does: its run function. The oclif Command classes (oclif/commands.ts) declare its
+// flags and call it; get/put/del's fast path (main.ts) calls it directly. Positional arguments arrive
+// unvalidated, as cobra hands them to etcdctl's commands, because each command words its own errors.
 import type { Conn } from './conn';
 import type { Globals } from './global-flags';
 import type { Printer } from './printer';
 
-export type FlagDefs = Record<string, import('./flags').FlagDef>;
 export type FlagValues = Record<string, any>;
 
 export interface Ctx {
@@ -25,7 +24,6 @@ export interface Ctx {
 }
 
 export interface CommandSpec {
-  flags?: FlagDefs;
   /** the command runs what follows `--` (watch, lock): it arrives as ctx.dashArgs, not as arguments */
   runsDashArgs?: boolean;
   run(ctx: Ctx, args: string[], flags: FlagValues): Promise<void> | void;

@@ -1,59 +1,41 @@
-// Flag definitions in pflag's terms (the parser is pflag.ts, the help layout help.ts). The option
-// shape follows oclif's Flags helpers, so command files read as before.
+// Flag definitions in pflag's terms, as pflag.ts parses them and help.ts lists them. They are derived
+// from the oclif flags the commands declare (oclif/declarations.ts) or from oclif's cached form of
+// them (the manifest Config.load builds): a boolean is a pflag bool, a value flag's helpValue names
+// its pflag type. This module does not load oclif: get/put/del use it on their fast path.
 
 export type FlagKind = 'string' | 'bool' | 'int' | 'duration' | 'strings';
 
 export interface FlagDef {
   kind: FlagKind;
   /** the value when the flag is not given (pflag shows it in help as the flag's default) */
-  default: string | number | boolean | undefined;
+  default?: string | number | boolean;
   char?: string;
 }
 
-interface Options<T> {
-  default?: T;
+/** the parts of an oclif flag (declared or cached) that pflag needs */
+export interface OclifFlagLike {
+  type?: string;
+  default?: unknown;
   char?: string;
-  /** accepted for oclif compatibility: pflag has no --no-x form */
-  allowNo?: boolean;
-  multiple?: boolean;
+  helpValue?: string | string[];
 }
 
-export const string = (o: Options<string> = {}): FlagDef => ({
-  kind: 'string',
-  default: o.default,
-  char: o.char,
-});
-export const boolean = (o: Options<boolean> = {}): FlagDef => ({
-  kind: 'bool',
-  default: o.default ?? false,
-  char: o.char,
-});
-export const integer = (o: Options<number> = {}): FlagDef => ({
-  kind: 'int',
-  default: o.default ?? 0,
-  char: o.char,
-});
-/** a Go time.Duration flag: kept as its text (global-flags.ts parses it, with ETCDCTL_* values) */
-export const duration = (o: Options<string> = {}): FlagDef => ({
-  kind: 'duration',
-  default: o.default,
-  char: o.char,
-});
-/** a pflag StringSlice: comma-separated, shown as [a,b] */
-export const strings = (o: Options<string> = {}): FlagDef => ({
-  kind: 'strings',
-  default: o.default,
-  char: o.char,
-});
+const kinds = new Set<FlagKind>(['string', 'int', 'duration', 'strings']);
 
-/**
- * A definition made with oclif's Flags helpers (a command written before this module) in pflag's
- * terms: its booleans are bools, everything else a string.
- */
-export function asFlagDef(def: FlagDef | { type?: string; default?: unknown; char?: string }): FlagDef {
-  if ('kind' in def) return def;
-  const o = def as { type?: string; default?: unknown; char?: string };
-  return o.type === 'boolean'
-    ? { kind: 'bool', default: o.default === true, char: o.char }
-    : { kind: 'string', default: o.default === undefined ? undefined : String(o.default), char: o.char };
+export function asFlagDef(f: OclifFlagLike): FlagDef {
+  if (f.type === 'boolean') return { kind: 'bool', default: f.default === true, char: f.char };
+  const hv = Array.isArray(f.helpValue) ? f.helpValue[0] : f.helpValue;
+  const kind = kinds.has(hv as FlagKind) ? (hv as FlagKind) : 'string';
+  const d = f.default;
+  return {
+    kind,
+    default: d === undefined || typeof d === 'function' ? undefined : kind === 'int' ? Number(d) : String(d),
+    char: f.char,
+  };
+}
+
+export function asFlagDefs(flags: Record<string, OclifFlagLike> = {}): Record<string, FlagDef> {
+  const out: Record<string, FlagDef> = {};
+  for (const [name, f] of Object.entries(flags)) out[name] = asFlagDef(f);
+  return out;
 }

@@ -1,29 +1,10 @@
 // etcdctl's global flags (every command accepts them) and how ETCDCTL_* environment variables fill
 // the ones not given on the command line.
-import * as Flags from './flags';
 import { parseGoDuration } from './go-format';
+import { hotFlags } from './hot-flags';
 
-export const globalFlags = {
-  endpoints: Flags.strings({ default: '127.0.0.1:2379' }),
-  debug: Flags.boolean({ allowNo: true }),
-  'write-out': Flags.string({ char: 'w', default: 'simple' }),
-  hex: Flags.boolean({ allowNo: true }),
-  'dial-timeout': Flags.duration({ default: '2s' }),
-  'command-timeout': Flags.duration({ default: '5s' }),
-  'keepalive-time': Flags.duration({ default: '2s' }),
-  'keepalive-timeout': Flags.duration({ default: '6s' }),
-  'insecure-transport': Flags.boolean({ default: true, allowNo: true }),
-  'insecure-discovery': Flags.boolean({ default: true, allowNo: true }),
-  'insecure-skip-tls-verify': Flags.boolean({ allowNo: true }),
-  cert: Flags.string(),
-  key: Flags.string(),
-  cacert: Flags.string(),
-  user: Flags.string(),
-  password: Flags.string(),
-  'discovery-srv': Flags.string({ char: 'd' }),
-  'discovery-srv-name': Flags.string(),
-  help: Flags.boolean({ char: 'h' }),
-};
+/** pflag definitions of the global flags (derived from oclif/declarations.ts's baseFlags) */
+export const globalFlags = hotFlags.globals;
 
 export interface Globals {
   endpoints: string[];

@@ -1,7 +1,7 @@
 // etcdctl 3.4's help pages (its cobra usage template): NAME, USAGE, VERSION and API VERSION for the
 // root and command groups, COMMANDS, DESCRIPTION, OPTIONS and GLOBAL OPTIONS with pflag's flag lines,
 // laid out by Go's tabwriter. The words come from help-text.ts; flags and defaults from our own defs.
-import { asFlagDef, type FlagDef } from './flags';
+import type { FlagDef } from './flags';
 import { globalFlags } from './global-flags';
 import { apiVersion, commandHelp, etcdctlVersion, globalFlagHelp, rootShort } from './help-text';
 import { tabwrite } from './tab-writer';
@@ -63,7 +63,7 @@ export function helpText(id: string, own: Record<string, FlagDef> = {}, withHelp
   const parent = words.length > 1 ? commandHelp[words[0]] : undefined;
   const inherited = Object.keys(parent?.flags ?? {});
   const local: Flag[] = [help];
-  for (const [n, d] of Object.entries(own).map(([k, v]) => [k, asFlagDef(v)] as const)) {
+  for (const [n, d] of Object.entries(own)) {
     const usage = h.flags?.[n] ?? parent?.flags?.[n];
     if (usage === undefined) continue;
     (inherited.includes(n) ? globals : local).push([n, d, usage]);

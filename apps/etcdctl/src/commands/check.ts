@@ -2,7 +2,6 @@ import type { CommandSpec } from '../command';
 import type { Conn } from '../conn';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadFeature, ExitError, ExitInvalidInput } from '../exit-codes';
-import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
 import { prefixRangeEnd } from '../printer-simple';
@@ -26,12 +25,6 @@ const aliases: Record<string, string> = {
 };
 
 export const perf: CommandSpec = {
-  flags: {
-    load: Flags.string({ default: 's' }),
-    prefix: Flags.string({ default: '/etcdctl-check-perf/' }),
-    'auto-compact': Flags.boolean({ allowNo: true }),
-    'auto-defrag': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, _args, f) {
     const model = aliases[f.load];
     if (!model) throw new CtlError(ExitBadFeature, `unknown load option ${f.load}`);

@@ -1,10 +1,8 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { parseDecInt64 } from '../kv-ops';
 
 export const compaction: CommandSpec = {
-  flags: { physical: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1) throw new CtlError(ExitBadArgs, 'compaction command needs 1 argument');
     let rev: bigint;

@@ -1,16 +1,10 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { keyRange } from '../kv-ops';
 import { DeleteRangeResponse } from '../schemas';
 
 export const del: CommandSpec = {
-  flags: {
-    prefix: Flags.boolean({ allowNo: true }),
-    'prev-kv': Flags.boolean({ allowNo: true }),
-    'from-key': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, args, f) {
     if (args.length === 0 || args.length > 2)
       throw new CtlError(

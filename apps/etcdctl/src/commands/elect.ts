@@ -2,12 +2,10 @@ import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { observe } from '../election-observe';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { RangeResponse } from '../schemas';
 
 export const elect: CommandSpec = {
-  flags: { listen: Flags.boolean({ char: 'l', allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1 && args.length !== 2)
       throw new CtlError(

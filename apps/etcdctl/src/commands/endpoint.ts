@@ -1,13 +1,10 @@
 import type { CommandSpec, Ctx } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitError } from '../exit-codes';
-import * as Flags from '../flags';
 import { goDuration } from '../go-format';
 import { normalize } from '../go-json';
 import type { EpHashKV, EpHealth, EpStatus } from '../printer';
 import * as S from '../schemas';
-
-const cluster = { cluster: Flags.boolean({ allowNo: true }) };
 
 /** --endpoints, or with --cluster every client URL of the member list. */
 async function endpoints(ctx: Ctx, useCluster: boolean): Promise<string[]> {
@@ -24,7 +21,6 @@ async function endpoints(ctx: Ctx, useCluster: boolean): Promise<string[]> {
 }
 
 export const health: CommandSpec = {
-  flags: cluster,
   async run(ctx, _args, f) {
     const printer = ctx.printer();
     const eps = await endpoints(ctx, !!f.cluster);
@@ -48,7 +44,6 @@ export const health: CommandSpec = {
 };
 
 export const status: CommandSpec = {
-  flags: cluster,
   async run(ctx, _args, f) {
     const printer = ctx.printer();
     const list: EpStatus[] = [];
@@ -70,7 +65,6 @@ export const status: CommandSpec = {
 };
 
 export const hashkv: CommandSpec = {
-  flags: { ...cluster, rev: Flags.integer({ default: 0 }) },
   async run(ctx, _args, f) {
     const printer = ctx.printer();
     const list: EpHashKV[] = [];

@@ -1,23 +1,10 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { keyRange, sortFields, sortOrders, sortTargets } from '../kv-ops';
 import { RangeResponse } from '../schemas';
 
 export const get: CommandSpec = {
-  flags: {
-    consistency: Flags.string({ default: 'l' }),
-    order: Flags.string({ default: '' }),
-    'sort-by': Flags.string({ default: '' }),
-    limit: Flags.integer({ default: 0 }),
-    prefix: Flags.boolean({ allowNo: true }),
-    'from-key': Flags.boolean({ allowNo: true }),
-    rev: Flags.integer({ default: 0 }),
-    'keys-only': Flags.boolean({ allowNo: true }),
-    'count-only': Flags.boolean({ allowNo: true }),
-    'print-value-only': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, args, f) {
     if (args.length === 0)
       throw new CtlError(

@@ -1,7 +1,6 @@
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitBadConnection, ExitError } from '../exit-codes';
-import * as Flags from '../flags';
 import { hex16 } from '../go-format';
 import { normalize } from '../go-json';
 import { leaseArg, parseDecInt64 } from '../kv-ops';
@@ -44,7 +43,6 @@ export const revoke: CommandSpec = {
 };
 
 export const timetolive: CommandSpec = {
-  flags: { keys: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1)
       throw new CtlError(ExitBadArgs, 'lease timetolive command needs lease ID as argument');
@@ -77,7 +75,6 @@ export const list: CommandSpec = {
 };
 
 export const keepAlive: CommandSpec = {
-  flags: { once: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1)
       throw new CtlError(ExitBadArgs, 'lease keep-alive command needs lease ID as argument');

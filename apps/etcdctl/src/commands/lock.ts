@@ -3,13 +3,11 @@ import type { Mutex, Session } from '@kv/client';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { RangeResponse } from '../schemas';
 
 export const lock: CommandSpec = {
   runsDashArgs: true,
-  flags: { ttl: Flags.integer({ default: 10 }) },
   async run(ctx, args, f) {
     if (args.length === 0)
       throw new CtlError(ExitBadArgs, 'lock takes a lock name argument and an optional command to execute');

@@ -1,13 +1,11 @@
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import * as S from '../schemas';
 import { memberIdArg } from './member';
 
 export const defrag: CommandSpec = {
-  flags: { cluster: Flags.boolean({ allowNo: true }), 'data-dir': Flags.string({ default: '' }) },
   async run(ctx, _args, f) {
     if (f['data-dir']) {
       process.stderr.write(

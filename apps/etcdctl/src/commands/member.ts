@@ -1,6 +1,5 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { normalize } from '../go-json';
 import * as S from '../schemas';
@@ -21,7 +20,6 @@ function oneId(args: string[]): bigint {
 }
 
 export const add: CommandSpec = {
-  flags: { 'peer-urls': Flags.string({ default: '' }), learner: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length < 1) throw new CtlError(ExitBadArgs, 'member name not provided');
     if (args.length > 1) {
@@ -61,7 +59,6 @@ export const remove: CommandSpec = {
 };
 
 export const update: CommandSpec = {
-  flags: { 'peer-urls': Flags.string({ default: '' }) },
   async run(ctx, args, f) {
     const id = oneId(args);
     if (f['peer-urls'].length === 0) throw new CtlError(ExitBadArgs, 'member peer urls not provided');

@@ -1,18 +1,11 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { bytes, parseHexInt64 } from '../kv-ops';
 import { PutResponse } from '../schemas';
 import { readStdin } from '../stdin';
 
 export const put: CommandSpec = {
-  flags: {
-    lease: Flags.string({ default: '0' }),
-    'prev-kv': Flags.boolean({ allowNo: true }),
-    'ignore-value': Flags.boolean({ allowNo: true }),
-    'ignore-lease': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, args, f) {
     const usage = 'put command needs 1 argument and input from stdin or 2 arguments';
     if (args.length === 0) throw new CtlError(ExitBadArgs, usage);

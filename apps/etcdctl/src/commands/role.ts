@@ -1,12 +1,10 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import { prefixRangeEnd } from '../printer-simple';
 import * as S from '../schemas';
 
 const permTypes: Record<string, number> = { READ: 0, WRITE: 1, READWRITE: 2 };
-const permFlags = { prefix: Flags.boolean({ allowNo: true }), 'from-key': Flags.boolean({ allowNo: true }) };
 
 function permRange(args: string[], prefix: boolean, fromKey: boolean): [string, string] {
   let key = args[0];
@@ -77,7 +75,6 @@ export const list: CommandSpec = {
 };
 
 export const grantPermission: CommandSpec = {
-  flags: permFlags,
   async run(ctx, args, f) {
     if (args.length < 3)
       throw new CtlError(
@@ -96,7 +93,6 @@ export const grantPermission: CommandSpec = {
 };
 
 export const revokePermission: CommandSpec = {
-  flags: permFlags,
   async run(ctx, args, f) {
     if (args.length < 2)
       throw new CtlError(

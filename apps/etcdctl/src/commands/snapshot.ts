@@ -4,7 +4,6 @@ import { crc32c } from '@kv/mvcc/crc32c';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
-import * as Flags from '../flags';
 import { humanizeBytes } from '../go-format';
 
 export const save: CommandSpec = {
@@ -83,15 +82,6 @@ export const status: CommandSpec = {
 };
 
 export const restore: CommandSpec = {
-  flags: {
-    'data-dir': Flags.string({ default: '' }),
-    'wal-dir': Flags.string({ default: '' }),
-    name: Flags.string({ default: 'default' }),
-    'initial-cluster': Flags.string({ default: 'default=http://localhost:2380' }),
-    'initial-cluster-token': Flags.string({ default: 'etcd-cluster' }),
-    'initial-advertise-peer-urls': Flags.string({ default: 'http://localhost:2380' }),
-    'skip-hash-check': Flags.boolean({ allowNo: true }),
-  },
   async run(_ctx, args, f) {
     if (args.length !== 1) throw new CtlError(ExitBadArgs, 'snapshot restore requires exactly one argument');
     // the server's restore (RocksDB, WAL, raft snapshot) loads only for this command

@@ -1,7 +1,6 @@
 import { argify } from '../argify';
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs, ExitBadFeature, ExitInvalidInput } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import {
   bytes,
@@ -150,7 +149,6 @@ export function parseOp(line: string): Record<string, unknown> {
 }
 
 export const txn: CommandSpec = {
-  flags: { interactive: Flags.boolean({ char: 'i', allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 0) throw new CtlError(ExitBadArgs, 'txn command does not accept argument');
     const printer = ctx.printer();

@@ -1,6 +1,5 @@
 import type { CommandSpec } from '../command';
 import { CtlError, ExitBadArgs } from '../exit-codes';
-import * as Flags from '../flags';
 import { normalize } from '../go-json';
 import * as S from '../schemas';
 import { readStdin } from '../stdin';
@@ -22,11 +21,6 @@ async function readPasswordInteractive(name: string): Promise<string> {
 }
 
 export const add: CommandSpec = {
-  flags: {
-    interactive: Flags.boolean({ default: true, allowNo: true }),
-    'new-user-password': Flags.string({ default: '' }),
-    'no-password': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, args, f) {
     if (args.length !== 1)
       throw new CtlError(ExitBadArgs, 'user add command requires user name as its argument');
@@ -63,7 +57,6 @@ export const del: CommandSpec = {
 };
 
 export const get: CommandSpec = {
-  flags: { detail: Flags.boolean({ allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1)
       throw new CtlError(ExitBadArgs, 'user get command requires user name as its argument');
@@ -94,7 +87,6 @@ export const list: CommandSpec = {
 };
 
 export const passwd: CommandSpec = {
-  flags: { interactive: Flags.boolean({ default: true, allowNo: true }) },
   async run(ctx, args, f) {
     if (args.length !== 1)
       throw new CtlError(ExitBadArgs, 'user passwd command requires user name as its argument');

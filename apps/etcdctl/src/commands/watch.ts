@@ -3,7 +3,6 @@ import { argify } from '../argify';
 import type { CommandSpec, Ctx } from '../command';
 import type { Conn } from '../conn';
 import { CtlError, ExitBadArgs, ExitInterrupted, ExitInvalidInput } from '../exit-codes';
-import * as Flags from '../flags';
 import { goQuote } from '../go-format';
 import { keyRange } from '../kv-ops';
 import type { Msg, Printer } from '../printer';
@@ -72,13 +71,6 @@ async function printWatch(w: WatchHandle, printer: Printer, execArgs: string[] |
 
 export const watch: CommandSpec = {
   runsDashArgs: true,
-  flags: {
-    interactive: Flags.boolean({ char: 'i', allowNo: true }),
-    prefix: Flags.boolean({ allowNo: true }),
-    rev: Flags.integer({ default: 0 }),
-    'prev-kv': Flags.boolean({ allowNo: true }),
-    'progress-notify': Flags.boolean({ allowNo: true }),
-  },
   async run(ctx, args, f) {
     const envKey = process.env.ETCDCTL_WATCH_KEY ?? '';
     const envRange = process.env.ETCDCTL_WATCH_RANGE_END ?? '';
