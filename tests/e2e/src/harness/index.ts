@@ -8,6 +8,7 @@ export {
   readLocal,
 } from './etcdctl';
 export { httpRequest, isHealthy } from './http';
+export { NetLab, netnsSkipReason } from './netns';
 export { Member, type MemberSpec, makeTempRoot } from './member';
 export { sleep, waitFor } from './poll';
 export { freePorts } from './ports';
