@@ -215,7 +215,7 @@ function pickSubnet(): string {
       const bits = Math.min(Number(len), 24);
       const toInt = (s: string) => s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
       const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-      return ((toInt(`${prefix}.0`) & mask) >>> 0) === ((toInt(net!) & mask) >>> 0);
+      return (toInt(`${prefix}.0`) & mask) >>> 0 === (toInt(net!) & mask) >>> 0;
     });
     if (!clash) return prefix;
   }

@@ -33,7 +33,14 @@ export interface AppendResult {
   setUnknown: Set<string>;
   appends: ListAppend[];
   reads: ListRead[];
-  counts: { setOk: number; setUnknown: number; appendOk: number; appendRejected: number; appendUnknown: number; readFailed: number };
+  counts: {
+    setOk: number;
+    setUnknown: number;
+    appendOk: number;
+    appendRejected: number;
+    appendUnknown: number;
+    readFailed: number;
+  };
 }
 
 export interface AppendOptions {
@@ -120,7 +127,14 @@ export async function runAppendWorkload(cluster: Cluster, o: AppendOptions): Pro
             continue;
           }
           const elem = `a${p}-${seq++}`;
-          const a: ListAppend = { key, elem, base: seen.list.length, call: now(), ret: Infinity, ok: undefined };
+          const a: ListAppend = {
+            key,
+            elem,
+            base: seen.list.length,
+            call: now(),
+            ret: Infinity,
+            ok: undefined,
+          };
           try {
             const t = await c
               .if(key, 'Mod', '==', seen.mod)
@@ -180,7 +194,8 @@ export function checkAppend(
   for (const [k, rev] of r.setAcked) {
     const got = finalSet.get(k);
     if (got === undefined) note(`set: acknowledged put ${k} (rev ${rev}) lost`);
-    else if (got !== rev) note(`set: acknowledged put ${k} answered rev ${rev} but the key has mod_revision ${got}`);
+    else if (got !== rev)
+      note(`set: acknowledged put ${k} answered rev ${rev} but the key has mod_revision ${got}`);
   }
   for (const k of finalSet.keys()) {
     if (!r.setAcked.has(k) && !r.setUnknown.has(k)) note(`set: ${k} present but never attempted`);

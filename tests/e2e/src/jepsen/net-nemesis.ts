@@ -4,13 +4,7 @@ import { sleep } from '../harness/poll';
 import type { NemesisEvent } from './nemesis';
 
 /** One kind of fault the scheduler can inject. */
-export type NetFault =
-  | 'kill'
-  | 'pause'
-  | 'partition-halves'
-  | 'isolate-leader'
-  | 'bridge'
-  | 'partition-kill';
+export type NetFault = 'kill' | 'pause' | 'partition-halves' | 'isolate-leader' | 'bridge' | 'partition-kill';
 
 /** The `--fault` names and the faults each one draws from. */
 export const FAULT_SETS: Record<string, NetFault[]> = {

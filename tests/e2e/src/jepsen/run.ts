@@ -34,7 +34,9 @@ async function main(): Promise<number> {
   const c = await Cluster.start({ size, netns: why === undefined });
   const repro = `node dist/jepsen/run.js --server ${server} --fault ${fault} --seconds ${seconds} --members ${size} --seed ${seed}`;
   try {
-    console.log(`jepsen: ${server}, ${size} members${c.net ? ` in netns ${c.net.subnet}.0/24` : ''}, ${seconds} s, fault ${fault}, seed ${seed}`);
+    console.log(
+      `jepsen: ${server}, ${size} members${c.net ? ` in netns ${c.net.subnet}.0/24` : ''}, ${seconds} s, fault ${fault}, seed ${seed}`,
+    );
     const r = await runJepsen(c, {
       seconds,
       fault,
@@ -49,7 +51,8 @@ async function main(): Promise<number> {
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
     }
     console.log(`nemesis: ${r.nemesis.length} events ${JSON.stringify(Object.fromEntries(kinds))}`);
-    if (process.env.KV_E2E_VERBOSE) for (const e of r.nemesis) console.log(`  ${(e.at / 1000).toFixed(1)}s ${e.what}`);
+    if (process.env.KV_E2E_VERBOSE)
+      for (const e of r.nemesis) console.log(`  ${(e.at / 1000).toFixed(1)}s ${e.what}`);
     for (const v of r.verdicts) {
       console.log(`${v.ok === true ? 'PASS' : v.ok === false ? 'FAIL' : 'UNKNOWN'} ${v.check}: ${v.detail}`);
     }

@@ -57,104 +57,124 @@ export async function runJepsen(cluster: Cluster, o: JepsenOptions): Promise<Jep
   const nemesis = new NetNemesis(cluster, prng(o.seed + 1), t0, faults, o.timing);
   const watcher = new HoppingWatcher(cluster.clientUrls, 'jepsen/', startRev + 1, prng(o.seed + 2));
   watcher.start();
-  nemesis.start();
-  let reg: Awaited<ReturnType<typeof runRegisterWorkload>>;
-  let app: Awaited<ReturnType<typeof runAppendWorkload>>;
   try {
-    [reg, app] = await Promise.all([
-      runRegisterWorkload(cluster, {
-        durationMs: o.seconds * 1000,
-        clients: o.registerClients ?? 4,
-        keys: keys.length,
-        nemesis: false,
-        seed: o.seed,
-        setup: false,
-      }),
-      runAppendWorkload(cluster, {
-        durationMs: o.seconds * 1000,
-        clients: o.appendClients ?? 3,
-        lists: lists.length,
-        seed: o.seed + 3,
-        t0,
-        rnd: prng(o.seed + 3),
-      }),
-    ]);
+    return await runChecked();
   } finally {
-    await nemesis.stop();
+    await watcher.stop();
   }
 
-  // Settled: every member runs, is healthy and agrees on a leader. Read the truth linearizably.
-  const finalRev = await linearRevision(cluster);
-  const c = new Etcd3({ hosts: cluster.clientUrls });
-  const finalSet = new Map<string, number>();
-  const finalLists = new Map<string, string[]>();
-  try {
-    const all = await c.getAll().prefix(SET_PREFIX).exec();
-    for (const kv of all.kvs) finalSet.set(kv.key.toString(), Number(kv.mod_revision));
-    for (const k of lists) {
-      const v = await c.get(k).string();
-      finalLists.set(k, v ? v.split(',') : []);
+  async function runChecked(): Promise<JepsenReport> {
+    nemesis.start();
+    let reg: Awaited<ReturnType<typeof runRegisterWorkload>>;
+    let app: Awaited<ReturnType<typeof runAppendWorkload>>;
+    try {
+      [reg, app] = await Promise.all([
+        runRegisterWorkload(cluster, {
+          durationMs: o.seconds * 1000,
+          clients: o.registerClients ?? 4,
+          keys: keys.length,
+          nemesis: false,
+          seed: o.seed,
+          setup: false,
+        }),
+        runAppendWorkload(cluster, {
+          durationMs: o.seconds * 1000,
+          clients: o.appendClients ?? 3,
+          lists: lists.length,
+          seed: o.seed + 3,
+          t0,
+          rnd: prng(o.seed + 3),
+        }),
+      ]);
+    } finally {
+      await nemesis.stop();
     }
-  } finally {
-    c.close();
+
+    // Settled: every member runs, is healthy and agrees on a leader. Read the truth linearizably.
+    const finalRev = await linearRevision(cluster);
+    const c = new Etcd3({ hosts: cluster.clientUrls });
+    const finalSet = new Map<string, number>();
+    const finalLists = new Map<string, string[]>();
+    try {
+      const all = await c.getAll().prefix(SET_PREFIX).exec();
+      for (const kv of all.kvs) finalSet.set(kv.key.toString(), Number(kv.mod_revision));
+      for (const k of lists) {
+        const v = await c.get(k).string();
+        finalLists.set(k, v ? v.split(',') : []);
+      }
+    } finally {
+      c.close();
+    }
+
+    const verdicts: Verdict[] = [];
+    const evidence: string[] = [];
+
+    const reg0 = Date.now();
+    const lin = checkRegisters(reg.history, () => reg.init, o.maxExplored ?? 20_000_000);
+    verdicts.push({
+      check: 'registers linearizable (WGL)',
+      ok: lin.ok,
+      detail:
+        lin.ok === true
+          ? `${lin.ops} ops, ${lin.explored} steps, ${Date.now() - reg0} ms`
+          : `${lin.reason} (${lin.ops} ops)`,
+    });
+    if (lin.ok !== true) {
+      const key = /key (\S+):/.exec(lin.reason)?.[1];
+      evidence.push(...historyExcerpt(reg.history, key));
+    }
+
+    const av = checkAppend(app, finalSet, finalLists);
+    verdicts.push({
+      check:
+        'set + append: acknowledged kept, in place, no duplicates or phantoms, no stale linearizable read',
+      ok: av.problems.length === 0,
+      detail:
+        av.problems.length === 0
+          ? `${av.checked.setKeys} acked set puts, ${av.checked.appends} appends, ${av.checked.reads} reads; ${av.staleSerializable} stale serializable reads (allowed)`
+          : av.problems.slice(0, 10).join('\n'),
+    });
+
+    await watcher.finish(finalRev, 30_000);
+    const leader = await cluster.leader(20_000);
+    const reference = await referenceHistory(leader.clientUrl, 'jepsen/', startRev + 1, finalRev);
+    const wp = checkWatch(watcher.events, reference, finalRev);
+    // The history itself must hold every acknowledged set put at its revision.
+    const byRev = new Map(reference.map((e) => [`${e.rev} ${e.key}`, e]));
+    for (const [k, rev] of app.setAcked) {
+      if (!byRev.has(`${rev} ${k}`) && wp.length < 10)
+        wp.push(`watch history lacks acknowledged put ${k}@${rev}`);
+    }
+    verdicts.push({
+      check: 'hopping watcher = final history (order, no gap, no duplicate)',
+      ok: wp.length === 0,
+      detail:
+        wp.length === 0
+          ? `${watcher.events.length} events over ${watcher.reconnects} connections, revs ${startRev + 1}..${finalRev}`
+          : wp.join('\n'),
+    });
+
+    const conv = await converged(cluster, finalRev);
+    verdicts.push({
+      check: 'members converge to identical data',
+      ok: conv.length === 0,
+      detail: conv.join('\n') || 'all equal',
+    });
+
+    return {
+      verdicts,
+      nemesis: nemesis.events,
+      stats: {
+        register: reg.counts,
+        append: app.counts,
+        startRev,
+        finalRev,
+        watchEvents: watcher.events.length,
+      },
+      evidence,
+      ok: verdicts.every((v) => v.ok === true),
+    };
   }
-
-  const verdicts: Verdict[] = [];
-  const evidence: string[] = [];
-
-  const reg0 = Date.now();
-  const lin = checkRegisters(reg.history, () => reg.init, o.maxExplored ?? 20_000_000);
-  verdicts.push({
-    check: 'registers linearizable (WGL)',
-    ok: lin.ok,
-    detail:
-      lin.ok === true
-        ? `${lin.ops} ops, ${lin.explored} steps, ${Date.now() - reg0} ms`
-        : `${lin.reason} (${lin.ops} ops)`,
-  });
-  if (lin.ok !== true) {
-    const key = /key (\S+):/.exec(lin.reason)?.[1];
-    evidence.push(...historyExcerpt(reg.history, key));
-  }
-
-  const av = checkAppend(app, finalSet, finalLists);
-  verdicts.push({
-    check: 'set + append: acknowledged kept, in place, no duplicates or phantoms, no stale linearizable read',
-    ok: av.problems.length === 0,
-    detail:
-      av.problems.length === 0
-        ? `${av.checked.setKeys} acked set puts, ${av.checked.appends} appends, ${av.checked.reads} reads; ${av.staleSerializable} stale serializable reads (allowed)`
-        : av.problems.slice(0, 10).join('\n'),
-  });
-
-  await watcher.finish(finalRev, 30_000);
-  const leader = await cluster.leader(20_000);
-  const reference = await referenceHistory(leader.clientUrl, 'jepsen/', startRev + 1, finalRev);
-  const wp = checkWatch(watcher.events, reference, finalRev);
-  // The history itself must hold every acknowledged set put at its revision.
-  const byRev = new Map(reference.map((e) => [`${e.rev} ${e.key}`, e]));
-  for (const [k, rev] of app.setAcked) {
-    if (!byRev.has(`${rev} ${k}`) && wp.length < 10) wp.push(`watch history lacks acknowledged put ${k}@${rev}`);
-  }
-  verdicts.push({
-    check: 'hopping watcher = final history (order, no gap, no duplicate)',
-    ok: wp.length === 0,
-    detail:
-      wp.length === 0
-        ? `${watcher.events.length} events over ${watcher.reconnects} connections, revs ${startRev + 1}..${finalRev}`
-        : wp.join('\n'),
-  });
-
-  const conv = await converged(cluster, finalRev);
-  verdicts.push({ check: 'members converge to identical data', ok: conv.length === 0, detail: conv.join('\n') || 'all equal' });
-
-  return {
-    verdicts,
-    nemesis: nemesis.events,
-    stats: { register: reg.counts, append: app.counts, startRev, finalRev, watchEvents: watcher.events.length },
-    evidence,
-    ok: verdicts.every((v) => v.ok === true),
-  };
 }
 
 async function linearRevision(cluster: Cluster): Promise<number> {
@@ -192,9 +212,11 @@ async function converged(cluster: Cluster, finalRev: number): Promise<string[]> 
     }
     if (first.s instanceof Error) continue;
     for (const [k, v] of first.s.kvs) {
-      if (s.kvs.get(k) !== v) out.push(`${m.spec.name}: ${k}=${s.kvs.get(k)} but ${first.m.spec.name} has ${v}`);
+      if (s.kvs.get(k) !== v)
+        out.push(`${m.spec.name}: ${k}=${s.kvs.get(k)} but ${first.m.spec.name} has ${v}`);
     }
-    for (const k of s.kvs.keys()) if (!first.s.kvs.has(k)) out.push(`${m.spec.name} has ${k}, ${first.m.spec.name} not`);
+    for (const k of s.kvs.keys())
+      if (!first.s.kvs.has(k)) out.push(`${m.spec.name} has ${k}, ${first.m.spec.name} not`);
   }
   return out.slice(0, 10);
 }

@@ -8,6 +8,32 @@ export interface WatchEvent {
   value: string;
 }
 
+/**
+ * etcd3's watch manager reconnects forever after its client is closed (a timer re-arms on every failed
+ * attempt, up to 30 s apart), which would keep the process alive: give it a short fixed backoff and
+ * drop its watchers before closing, so the pending attempt finds nothing to do.
+ */
+const FIXED_BACKOFF = { duration: 200, next: () => FIXED_BACKOFF };
+
+function watchClient(url: string): Etcd3 {
+  return new Etcd3({
+    hosts: [url],
+    dialTimeout: 2000,
+    faultHandling: { watchBackoff: FIXED_BACKOFF as never },
+  });
+}
+
+function closeWatchClient(c: Etcd3): void {
+  const mgr = (c as unknown as { watchManager?: Record<string, unknown> }).watchManager;
+  if (mgr) {
+    mgr.watchers = [];
+    // Late responses on the dying stream would otherwise throw "Failed to find watcher".
+    mgr.handleResponse = () => {};
+    mgr.handleCreatedResponse = () => {};
+  }
+  c.close();
+}
+
 const fmt = (e: WatchEvent) => `${e.rev} ${e.type} ${e.key}=${e.value.slice(0, 40)}`;
 
 function eventsOf(res: IWatchResponse): WatchEvent[] {
@@ -54,7 +80,7 @@ export class HoppingWatcher {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const url = this.urls[this.hop++ % this.urls.length]!;
-      const client = new Etcd3({ hosts: [url], dialTimeout: 2000 });
+      const client = watchClient(url);
       let active = true;
       try {
         const from = this.next;
@@ -80,10 +106,16 @@ export class HoppingWatcher {
         while (!this.stopped && Date.now() < until) await sleep(50);
       } finally {
         active = false;
-        client.close();
+        closeWatchClient(client);
         this.reconnects++;
       }
     }
+  }
+
+  /** Stops at once (for error paths). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
   }
 
   /** Keeps hopping until the watcher has seen up to finalRev (or the deadline), then stops. */
@@ -103,7 +135,7 @@ export async function referenceHistory(
   finalRev: number,
   timeoutMs = 30_000,
 ): Promise<WatchEvent[]> {
-  const client = new Etcd3({ hosts: [url], dialTimeout: 3000 });
+  const client = watchClient(url);
   const out: WatchEvent[] = [];
   try {
     const w = await client.watch().prefix(prefix).startRevision(String(startRev)).create();
@@ -117,9 +149,8 @@ export async function referenceHistory(
     const deadline = Date.now() + timeoutMs;
     while (last < finalRev && Date.now() < deadline) await sleep(50);
     if (last < finalRev) throw new Error(`reference watch reached only rev ${last} of ${finalRev}`);
-    await w.cancel();
   } finally {
-    client.close();
+    closeWatchClient(client);
   }
   return out.filter((e) => e.rev <= finalRev);
 }
@@ -129,7 +160,8 @@ export function checkWatch(seen: WatchEvent[], reference: WatchEvent[], finalRev
   const problems: string[] = [];
   const s = seen.filter((e) => e.rev <= finalRev);
   for (let i = 1; i < s.length; i++) {
-    if (s[i]!.rev < s[i - 1]!.rev) problems.push(`watch: event ${i} (${fmt(s[i]!)}) after ${fmt(s[i - 1]!)}: reordered`);
+    if (s[i]!.rev < s[i - 1]!.rev)
+      problems.push(`watch: event ${i} (${fmt(s[i]!)}) after ${fmt(s[i - 1]!)}: reordered`);
     else if (s[i]!.rev === s[i - 1]!.rev && s[i]!.key === s[i - 1]!.key)
       problems.push(`watch: event ${i} (${fmt(s[i]!)}) delivered twice`);
     if (problems.length >= 5) break;
