@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndpointStatus, endpointStatus } from './etcdctl';
 import { Member, makeTempRoot } from './member';
+import { NetLab } from './netns';
 import { waitFor } from './poll';
 import { freePorts } from './ports';
-import { NetLab } from './netns';
 import type { ServerKind } from './server-binary';
 
 export interface ClusterOptions {

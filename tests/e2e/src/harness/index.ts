@@ -8,8 +8,8 @@ export {
   readLocal,
 } from './etcdctl';
 export { httpRequest, isHealthy } from './http';
-export { NetLab, netnsSkipReason } from './netns';
 export { Member, type MemberSpec, makeTempRoot } from './member';
+export { NetLab, netnsSkipReason } from './netns';
 export { sleep, waitFor } from './poll';
 export { freePorts } from './ports';
 export { quickstartScript, repoRoot, sharedDir } from './repo';

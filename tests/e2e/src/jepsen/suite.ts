@@ -6,7 +6,7 @@ import { checkRegisters } from '../linearizability/checker';
 import { describeOp, type HistoryOp } from '../linearizability/history';
 import { appendSetup, checkAppend, listKeys, runAppendWorkload, SET_PREFIX } from './append-workload';
 import type { NemesisEvent } from './nemesis';
-import { FAULT_SETS, NetNemesis, type NemesisTiming } from './net-nemesis';
+import { FAULT_SETS, type NemesisTiming, NetNemesis } from './net-nemesis';
 import { prng, registerKeys, registerSetup, runRegisterWorkload } from './register-workload';
 import { checkWatch, HoppingWatcher, referenceHistory } from './watch-check';
 
