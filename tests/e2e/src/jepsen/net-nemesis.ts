@@ -4,7 +4,14 @@ import { sleep } from '../harness/poll';
 import type { NemesisEvent } from './nemesis';
 
 /** One kind of fault the scheduler can inject. */
-export type NetFault = 'kill' | 'pause' | 'partition-halves' | 'isolate-leader' | 'bridge' | 'partition-kill';
+export type NetFault =
+  | 'kill'
+  | 'pause'
+  | 'partition-halves'
+  | 'isolate-leader'
+  | 'bridge'
+  | 'one-way'
+  | 'partition-kill';
 
 /** The `--fault` names and the faults each one draws from. */
 export const FAULT_SETS: Record<string, NetFault[]> = {
@@ -15,14 +22,16 @@ export const FAULT_SETS: Record<string, NetFault[]> = {
   'partition-halves': ['partition-halves'],
   'isolate-leader': ['isolate-leader'],
   bridge: ['bridge'],
+  'one-way': ['one-way'],
   'partition-kill': ['partition-kill'],
-  'mixed-net': ['kill', 'pause', 'partition-halves', 'isolate-leader', 'bridge', 'partition-kill'],
+  'mixed-net': ['kill', 'pause', 'partition-halves', 'isolate-leader', 'bridge', 'one-way', 'partition-kill'],
 };
 
 export const NET_FAULTS: ReadonlySet<NetFault> = new Set([
   'partition-halves',
   'isolate-leader',
   'bridge',
+  'one-way',
   'partition-kill',
 ]);
 
@@ -143,11 +152,13 @@ export class NetNemesis {
           this.restart(m);
         }
       }
+      const healedAt = Date.now();
       await Promise.all(
         this.cluster.members.map((m) =>
           m.waitHealthy(45_000).catch((e: Error) => this.log(`${m.spec.name} unhealthy: ${e.message}`)),
         ),
       );
+      this.log(`healthy ${Date.now() - healedAt} ms after ${fault} healed`);
     }
   }
 
@@ -199,6 +210,15 @@ export class NetNemesis {
         this.log(
           `bridge ${this.name(b!)}: {${a.map((i) => this.name(i))}} x {${c.map((i) => this.name(i))}}`,
         );
+        await this.wait(hold);
+        return;
+      }
+      case 'one-way': {
+        // The leader still sends (heartbeats, appends) but hears nobody: without check-quorum it
+        // keeps suppressing elections while unable to commit anything.
+        const l = await this.leaderIndex();
+        for (let i = 0; i < members.length; i++) if (i !== l) this.cluster.net!.blockOneWay(i, l);
+        this.log(`one-way: ${this.name(l)} deaf to the others`);
         await this.wait(hold);
         return;
       }

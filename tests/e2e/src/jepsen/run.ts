@@ -1,7 +1,7 @@
 // Jepsen-style runs for longer than CI allows:
 // `node dist/jepsen/run.js --server ours|etcd --fault partition --seconds 300 [--seed N] [--members 3]`.
 // Faults (--fault): kill, pause, mixed (kill+pause), partition (halves, isolate-leader, bridge),
-// partition-halves, isolate-leader, bridge, partition-kill, mixed-net (all of them). Partition faults
+// partition-halves, isolate-leader, bridge, one-way, partition-kill, mixed-net (all of them). Partition faults
 // run the members in network namespaces and need root. Prints every check's verdict; exits 1 on any
 // failure, printing the seed and a history excerpt.
 import { Cluster } from '../harness/cluster';
@@ -47,10 +47,21 @@ async function main(): Promise<number> {
     console.log(`stats: ${JSON.stringify(r.stats)}`);
     const kinds = new Map<string, number>();
     for (const e of r.nemesis) {
+      if (e.what.startsWith('healthy')) continue;
       const k = e.what.split(/[ :]/)[0]!;
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
     }
     console.log(`nemesis: ${r.nemesis.length} events ${JSON.stringify(Object.fromEntries(kinds))}`);
+    // Availability: how long after each heal until every member answered /health again.
+    const rec = new Map<string, number[]>();
+    for (const e of r.nemesis) {
+      const m = /^healthy (\d+) ms after (\S+) healed/.exec(e.what);
+      if (m) rec.set(m[2]!, [...(rec.get(m[2]!) ?? []), Number(m[1])]);
+    }
+    const recLine = [...rec].map(([f, xs]) => `${f} x${xs.length} max ${Math.max(...xs)} ms`).join(', ');
+    console.log(`recovery after heal: ${recLine || 'n/a'}`);
+    const unhealthy = r.nemesis.filter((e) => e.what.includes('unhealthy'));
+    if (unhealthy.length > 0) console.log(`NOT healthy within 45 s after a heal: ${unhealthy.length} times`);
     if (process.env.KV_E2E_VERBOSE)
       for (const e of r.nemesis) console.log(`  ${(e.at / 1000).toFixed(1)}s ${e.what}`);
     for (const v of r.verdicts) {
