@@ -4,6 +4,9 @@
 // partition-halves, isolate-leader, bridge, one-way, partition-kill, mixed-net (all of them). Partition faults
 // run the members in network namespaces and need root. Prints every check's verdict; exits 1 on any
 // failure, printing the seed and a history excerpt.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cluster } from '../harness/cluster';
 import { netnsSkipReason } from '../harness/netns';
 import { FAULT_SETS, needsNetns } from './net-nemesis';
@@ -71,6 +74,14 @@ async function main(): Promise<number> {
       for (const l of r.evidence) console.log(`  ${l}`);
       console.log('nemesis log:');
       for (const e of r.nemesis) console.log(`  ${(e.at / 1000).toFixed(1)}s ${e.what}`);
+      const file = join(tmpdir(), `kv-jepsen-${server}-${fault}-${seed}.json`);
+      writeFileSync(
+        file,
+        JSON.stringify({ repro, nemesis: r.nemesis, verdicts: r.verdicts, ...(r.raw as object) }, (_k, v) =>
+          v === Infinity ? 'never' : v,
+        ),
+      );
+      console.log(`history saved to ${file}`);
       console.log(`reproduce (same schedule of choices, not of timing): ${repro}`);
       console.log(`members' data under ${c.dir} (kept when KV_E2E_KEEP=1)`);
       return 1;

@@ -37,6 +37,8 @@ export interface JepsenReport {
   stats: Record<string, unknown>;
   /** Lines worth printing when a check fails (history excerpt). */
   evidence: string[];
+  /** The register history and the set/append results, for saving when a check fails. */
+  raw: unknown;
   ok: boolean;
 }
 
@@ -121,7 +123,8 @@ export async function runJepsen(cluster: Cluster, o: JepsenOptions): Promise<Jep
     });
     if (lin.ok !== true) {
       const key = /key (\S+):/.exec(lin.reason)?.[1];
-      evidence.push(...historyExcerpt(reg.history, key));
+      const at = Number(/stuck before .*\[([\d.]+),/.exec(lin.reason)?.[1] ?? Number.NaN);
+      evidence.push(...historyExcerpt(reg.history, key, at));
     }
 
     const av = checkAppend(app, finalSet, finalLists);
@@ -172,6 +175,11 @@ export async function runJepsen(cluster: Cluster, o: JepsenOptions): Promise<Jep
         watchEvents: watcher.events.length,
       },
       evidence,
+      raw: {
+        registers: reg.history,
+        append: { ...app, setAcked: [...app.setAcked], setUnknown: [...app.setUnknown] },
+        finalLists: [...finalLists],
+      },
       ok: verdicts.every((v) => v.ok === true),
     };
   }
@@ -221,10 +229,12 @@ async function converged(cluster: Cluster, finalRev: number): Promise<string[]> 
   return out.slice(0, 10);
 }
 
-function historyExcerpt(history: HistoryOp[], key: string | undefined): string[] {
-  return history
-    .filter((h) => h.key === key)
-    .sort((a, b) => a.call - b.call)
-    .slice(-40)
+/** The key's operations overlapping a window before the op the search got stuck at (or the last 40). */
+function historyExcerpt(history: HistoryOp[], key: string | undefined, at: number): string[] {
+  const ops = history.filter((h) => h.key === key).sort((a, b) => a.call - b.call);
+  if (!Number.isFinite(at)) return ops.slice(-40).map(describeOp);
+  return ops
+    .filter((h) => h.call <= at + 300 && h.ret >= at - 2000)
+    .slice(-80)
     .map(describeOp);
 }

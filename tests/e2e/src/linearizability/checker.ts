@@ -33,17 +33,22 @@ function unlift(call: Ev): void {
 }
 
 /**
- * Indeterminate writes (and swaps) whose value nobody ever observed can always be linearized last, where
- * they change nothing anyone saw: leave them out so they do not multiply the search.
+ * Indeterminate writes (and swaps) whose value nobody ever observed can be linearized last, where they
+ * change nothing anyone saw: leave them out so they do not multiply the search. Not when a failed
+ * compare-and-set could come after one: a failed CAS observes "the value is not `from`", and an unseen
+ * indeterminate write may be the only thing that explains that.
  */
 export function pruneUnobserved(ops: HistoryOp[]): HistoryOp[] {
   const seen = new Set<string>();
+  let lastFailedCasRet = -Infinity;
   for (const h of ops) {
     if (h.op.f === 'read' && h.op.value !== null) seen.add(h.op.value);
     if (h.op.f === 'cas') seen.add(h.op.from);
+    if (h.op.f === 'cas' && h.op.ok === false) lastFailedCasRet = Math.max(lastFailedCasRet, h.ret);
   }
   return ops.filter((h) => {
     if (Number.isFinite(h.ret)) return true;
+    if (h.call < lastFailedCasRet) return true;
     if (h.op.f === 'write') return seen.has(h.op.value);
     if (h.op.f === 'cas') return seen.has(h.op.to);
     return false;
