@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type EndpointStatus, endpointStatus } from './etcdctl';
 import { Member, makeTempRoot } from './member';
+import { NetLab } from './netns';
 import { waitFor } from './poll';
 import { freePorts } from './ports';
 import type { ServerKind } from './server-binary';
@@ -15,6 +16,11 @@ export interface ClusterOptions {
   healthTimeoutMs?: number;
   /** Which server to run; default: the suite's (KV_E2E_SERVER). Comparison tests start both. */
   kind?: ServerKind;
+  /**
+   * Run each member in its own network namespace (see NetLab) so the network can be partitioned;
+   * needs root (check netnsSkipReason() first). Default: all on 127.0.0.1.
+   */
+  netns?: boolean;
 }
 
 export const FAST_TIMING = ['--heartbeat-interval', '50', '--election-timeout', '500'];
@@ -24,13 +30,26 @@ export class Cluster {
   private constructor(
     readonly members: Member[],
     private readonly tmp: { dir: string; remove: () => void },
+    /** The members' private network, when started with netns: true. */
+    readonly net?: NetLab,
   ) {}
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const tmp = makeTempRoot();
-    const ports = await freePorts(opts.size * 2);
+    let net: NetLab | undefined;
+    try {
+      net = opts.netns ? NetLab.create(opts.size) : undefined;
+    } catch (e) {
+      tmp.remove();
+      throw e;
+    }
+    // Each namespace has its own address, so the well-known ports are free there.
+    const ports = net
+      ? Array.from({ length: opts.size * 2 }, (_, i) => (i % 2 === 0 ? 2379 : 2380))
+      : await freePorts(opts.size * 2);
+    const hosts = Array.from({ length: opts.size }, (_, i) => net?.addr(i) ?? '127.0.0.1');
     const names = Array.from({ length: opts.size }, (_, i) => `m${i + 1}`);
-    const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
+    const initialCluster = names.map((n, i) => `${n}=http://${hosts[i]}:${ports[2 * i + 1]}`).join(',');
     const token = `e2e-${process.pid}-${Date.now()}`;
     const members = names.map((name, i) => {
       const dataDir = join(tmp.dir, name, `${name}.etcd`);
@@ -44,9 +63,11 @@ export class Cluster {
         extraFlags: [...(opts.timing ?? FAST_TIMING), ...(opts.flags ?? [])],
         dataDir,
         kind: opts.kind,
+        host: hosts[i],
+        wrap: net?.wrap(i),
       });
     });
-    const c = new Cluster(members, tmp);
+    const c = new Cluster(members, tmp, net);
     try {
       for (const m of members) m.start();
       await Promise.all(members.map((m) => m.waitHealthy(opts.healthTimeoutMs ?? 45_000)));
@@ -65,6 +86,10 @@ export class Cluster {
   }
   get clientUrls(): string[] {
     return this.members.map((m) => m.clientUrl);
+  }
+  /** Member m's index in members (and in net). */
+  indexOf(m: Member): number {
+    return this.members.indexOf(m);
   }
   running(): Member[] {
     return this.members.filter((m) => m.running);
@@ -103,6 +128,7 @@ export class Cluster {
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.kill9().catch(() => {})));
     for (const m of this.members) m.closeLog();
+    this.net?.destroy();
     this.tmp.remove();
   }
 

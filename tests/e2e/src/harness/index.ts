@@ -9,6 +9,7 @@ export {
 } from './etcdctl';
 export { httpRequest, isHealthy } from './http';
 export { Member, type MemberSpec, makeTempRoot } from './member';
+export { NetLab, netnsSkipReason } from './netns';
 export { sleep, waitFor } from './poll';
 export { freePorts } from './ports';
 export { quickstartScript, repoRoot, sharedDir } from './repo';

@@ -28,6 +28,10 @@ export interface MemberSpec {
   dataDir: string;
   /** Which server to run; default: the suite's (KV_E2E_SERVER). */
   kind?: ServerKind;
+  /** The address it listens on (default 127.0.0.1; a netns member's own address). */
+  host?: string;
+  /** A command prefix, e.g. ['ip', 'netns', 'exec', ns]; it must exec the server so the PID is its. */
+  wrap?: string[];
 }
 
 /** One server process (ours or Debian's etcd) with its data dir; restartable with the same dir. */
@@ -45,14 +49,17 @@ export class Member {
     this.kind = spec.kind ?? serverKind();
   }
 
+  get host(): string {
+    return this.spec.host ?? '127.0.0.1';
+  }
   get clientUrl(): string {
-    return `http://127.0.0.1:${this.spec.clientPort}`;
+    return `http://${this.host}:${this.spec.clientPort}`;
   }
   get endpoint(): string {
-    return `127.0.0.1:${this.spec.clientPort}`;
+    return `${this.host}:${this.spec.clientPort}`;
   }
   get peerUrl(): string {
-    return `http://127.0.0.1:${this.spec.peerPort}`;
+    return `http://${this.host}:${this.spec.peerPort}`;
   }
   get pid(): number | undefined {
     return this.proc?.pid;
@@ -93,7 +100,7 @@ export class Member {
   /** Starts the process (same data dir on every start); does not wait for health. */
   start(): void {
     if (this.running) throw new Error(`${this.spec.name} is already running (pid ${this.pid})`);
-    const [cmd, ...lead] = serverCommand(this.kind);
+    const [cmd, ...lead] = [...(this.spec.wrap ?? []), ...serverCommand(this.kind)];
     this.starts++;
     this.exitCode = undefined;
     this.logFile ??= createWriteStream(join(this.spec.dataDir, '..', `${this.spec.name}.log`), {

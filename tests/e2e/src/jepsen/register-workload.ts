@@ -15,6 +15,8 @@ export interface WorkloadOptions {
   seed: number;
   /** Per-call deadline; a write that misses it is indeterminate. */
   opTimeoutMs?: number;
+  /** Write the initial value to every key first (default true; false when the caller already did). */
+  setup?: boolean;
 }
 
 export interface WorkloadResult {
@@ -36,20 +38,29 @@ export function prng(seed: number): () => number {
   };
 }
 
-/**
- * Concurrent clients doing linearizable get, put and compare-and-set (a Txn) on a few keys, each op timed
- * from just before the call to just after the answer, while the nemesis kills and restarts members.
- */
-export async function runRegisterWorkload(cluster: Cluster, o: WorkloadOptions): Promise<WorkloadResult> {
-  const rnd = prng(o.seed);
-  const keys = Array.from({ length: o.keys }, (_, i) => `jepsen/r${i}`);
-  const init = 'init';
+export function registerKeys(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `jepsen/r${i}`);
+}
+
+/** Writes the initial value to every register (with the client's retries: the cluster is healthy). */
+export async function registerSetup(cluster: Cluster, keys: string[], init = 'init'): Promise<void> {
   const setup = new Etcd3({ hosts: cluster.clientUrls });
   try {
     for (const k of keys) await setup.put(k).value(init);
   } finally {
     setup.close();
   }
+}
+
+/**
+ * Concurrent clients doing linearizable get, put and compare-and-set (a Txn) on a few keys, each op timed
+ * from just before the call to just after the answer, while the nemesis kills and restarts members.
+ */
+export async function runRegisterWorkload(cluster: Cluster, o: WorkloadOptions): Promise<WorkloadResult> {
+  const rnd = prng(o.seed);
+  const keys = registerKeys(o.keys);
+  const init = 'init';
+  if (o.setup !== false) await registerSetup(cluster, keys, init);
 
   const t0 = performance.now();
   const now = () => performance.now() - t0;

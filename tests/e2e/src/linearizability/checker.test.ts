@@ -34,6 +34,14 @@ describe('register linearizability checker', () => {
     assert.equal(checkRegister([h(1, W('a'), 0, 10), h(2, R('a'), 1, 2)], null).ok, true);
   });
 
+  it('lets an unseen indeterminate write explain a later failed CAS', () => {
+    // a is written; b's write times out and nobody reads b; CAS(a->c) then fails: b must have landed.
+    const hist = [h(1, W('a'), 0, 1), h(2, W('b'), 2, Infinity), h(1, CAS('a', 'c', false), 3, 4)];
+    assert.equal(checkRegister(hist, null).ok, true);
+    // Without the indeterminate write the failed CAS has no explanation.
+    assert.equal(checkRegister([hist[0]!, hist[2]!], null).ok, false);
+  });
+
   it('rejects a value that goes back after being seen', () => {
     const r = checkRegister([h(1, W('a'), 0, 10), h(2, R('a'), 1, 2), h(2, R(null), 3, 4)], null);
     assert.equal(r.ok, false);

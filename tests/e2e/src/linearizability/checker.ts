@@ -33,17 +33,22 @@ function unlift(call: Ev): void {
 }
 
 /**
- * Indeterminate writes (and swaps) whose value nobody ever observed can always be linearized last, where
- * they change nothing anyone saw: leave them out so they do not multiply the search.
+ * Indeterminate writes (and swaps) whose value nobody ever observed can be linearized last, where they
+ * change nothing anyone saw: leave them out so they do not multiply the search. With `keepForFailedCas`,
+ * keep those a later failed compare-and-set may need: a failed CAS observes "the value is not `from`",
+ * and an unseen indeterminate write may be the only thing that explains it.
  */
-export function pruneUnobserved(ops: HistoryOp[]): HistoryOp[] {
+export function pruneUnobserved(ops: HistoryOp[], keepForFailedCas = false): HistoryOp[] {
   const seen = new Set<string>();
+  let lastFailedCasRet = -Infinity;
   for (const h of ops) {
     if (h.op.f === 'read' && h.op.value !== null) seen.add(h.op.value);
     if (h.op.f === 'cas') seen.add(h.op.from);
+    if (h.op.f === 'cas' && h.op.ok === false) lastFailedCasRet = Math.max(lastFailedCasRet, h.ret);
   }
   return ops.filter((h) => {
     if (Number.isFinite(h.ret)) return true;
+    if (keepForFailedCas && h.call < lastFailedCasRet) return true;
     if (h.op.f === 'write') return seen.has(h.op.value);
     if (h.op.f === 'cas') return seen.has(h.op.to);
     return false;
@@ -53,14 +58,28 @@ export function pruneUnobserved(ops: HistoryOp[]): HistoryOp[] {
 /**
  * Wing & Gong's search with Lowe's memoisation: is there an order of the operations of ONE register,
  * consistent with real time (a completed before b was called => a first), in which every result is what
- * the register would return? Bounded by maxExplored steps; past it the answer is 'unknown'.
+ * the register would return? First without the unseen indeterminate writes (fast; success there is
+ * success), and only if that fails again with the ones a failed CAS may need, which is exact but can
+ * take much longer to prove a failure: past maxExplored steps the answer is 'unknown', never ok.
  */
 export function checkRegister(
   history: HistoryOp[],
   init: RegisterState,
   maxExplored = 2_000_000,
 ): CheckResult {
-  const ops = pruneUnobserved(history);
+  const fast = search(pruneUnobserved(history), init, maxExplored);
+  if (fast.ok === true) return fast;
+  const full = search(pruneUnobserved(history, true), init, maxExplored);
+  if (full.ok === 'unknown' && fast.ok === false) {
+    return {
+      ...full,
+      reason: `${fast.reason}, unless unseen indeterminate writes explain it (${full.reason})`,
+    };
+  }
+  return full;
+}
+
+function search(ops: HistoryOp[], init: RegisterState, maxExplored: number): CheckResult {
   const n = ops.length;
   const events: Ev[] = [];
   ops.forEach((h, id) => {
