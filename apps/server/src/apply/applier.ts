@@ -30,7 +30,7 @@ import {
   txnFromPb,
   txnRespToPb,
 } from './pb-convert.js';
-import { checkPermission } from './permission-check.js';
+import { checkPermission, needsAdmin } from './permission-check.js';
 
 /** What a proposal's waiter receives once its entry is applied. */
 export interface ApplyResult {
@@ -246,26 +246,9 @@ export class Applier {
 
 const EMPTY = Buffer.alloc(0);
 
+/** The auth store's own requests: the admin-only ones plus those any user may make. */
 function isAuthRequest(r: etcdserverpb.InternalRaftRequest): boolean {
-  return !!(
-    r.authenticate ||
-    r.authEnable ||
-    r.authDisable ||
-    r.authStatus ||
-    r.authUserAdd ||
-    r.authUserDelete ||
-    r.authUserChangePassword ||
-    r.authUserGrantRole ||
-    r.authUserRevokeRole ||
-    r.authUserGet ||
-    r.authUserList ||
-    r.authRoleAdd ||
-    r.authRoleDelete ||
-    r.authRoleGet ||
-    r.authRoleList ||
-    r.authRoleGrantPermission ||
-    r.authRoleRevokePermission
-  );
+  return needsAdmin(r) || !!(r.authenticate || r.authUserGet || r.authRoleGet);
 }
 
 export function decodeRequest(data: Uint8Array): etcdserverpb.InternalRaftRequest {

@@ -9,7 +9,7 @@ import type { AuthInfo, AuthStore } from '../auth/store.js';
 type Req = etcdserverpb.InternalRaftRequest;
 
 /** Requests only a user with the root role may make (etcd's needAdminPermission). */
-function needsAdmin(r: Req): boolean {
+export function needsAdmin(r: Req): boolean {
   return !!(
     r.authEnable ||
     r.authDisable ||
