@@ -5,15 +5,17 @@
 // until their bucket's turn in bbolt's name order.
 import { setImmediate as turn } from 'node:timers/promises';
 import { type BoltWriteResult, BoltWriter } from '@kv/bbolt';
-import { type Backend, decodeKeyValue, decodeRevision, isTombstoneRecord, META_KEYS } from '@kv/mvcc';
-import type { ClusterJson } from '../membership/cluster.js';
 import {
-  encodeEtcdAlarmKey,
-  encodeEtcdKeyValue,
-  encodeEtcdMember,
+  type Backend,
+  decodeKeyValue,
+  decodeRevision,
   etcdRevisionKey,
-  u64BE,
-} from './etcd-records.js';
+  etcdRow,
+  isTombstoneRecord,
+  META_KEYS,
+} from '@kv/mvcc';
+import type { ClusterJson } from '../membership/cluster.js';
+import { encodeEtcdAlarmKey, encodeEtcdMember, u64BE } from './etcd-records.js';
 
 interface RawIterator {
   _nextvSync(size: number, options: object): { rows: Buffer[]; finished: boolean };
@@ -85,20 +87,7 @@ export async function writeBackendBolt(
         if (ns === 'key') {
           if (!keyBucketOpen) openKeyBucket();
           const { main, sub } = decodeRevision(key);
-          const tomb = isTombstoneRecord(value);
-          const kv = decodeKeyValue(value);
-          // etcd's tombstone value is a KeyValue holding only the key
-          const out = tomb
-            ? encodeEtcdKeyValue({
-                ...kv,
-                createRevision: 0,
-                modRevision: 0,
-                version: 0,
-                lease: 0n,
-                value: Buffer.alloc(0),
-              })
-            : encodeEtcdKeyValue(kv);
-          w.put(etcdRevisionKey(main, sub, tomb), out);
+          w.put(...etcdRow(main, sub, decodeKeyValue(value), isTombstoneRecord(value)));
         } else {
           convertSmall(ns, key, value, buckets);
         }
