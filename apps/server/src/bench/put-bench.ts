@@ -5,9 +5,9 @@
 //        BENCH_GEN=h2load|node
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePorts } from '../test-ports';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNS = Number(process.env.BENCH_CONNS ?? 8);
@@ -34,11 +34,7 @@ function hasH2load(): boolean {
 }
 
 async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 function waitLine(child: ChildProcess, re: RegExp, ms: number): Promise<RegExpMatchArray> {

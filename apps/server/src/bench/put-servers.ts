@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { FrameChannel } from '../frontend/frame-channel';
 import { GrpcServer, type MethodDef } from '../frontend/grpc-server';
 import { createClientListener } from '../frontend/listener';
+import { freePorts } from '../test-ports';
 
 /** PutResponse{header{cluster_id, member_id, revision, raft_term}} with etcd-like magnitudes. */
 export function fixedPutResponse(): Buffer {
@@ -62,11 +63,7 @@ function h2Server(handler: (req: Uint8Array) => Uint8Array | Promise<Uint8Array>
 }
 
 async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 async function main(): Promise<void> {

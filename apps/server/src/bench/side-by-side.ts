@@ -11,9 +11,9 @@
 // gets an untimed burst of 8x32 puts (2x the warm-up time) so V8's JIT is warm, as in a long-running member.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePorts } from '../test-ports';
 
 const ETCD = '/usr/bin/etcd';
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -79,11 +79,7 @@ export const ALL_CELLS: Cell[] = [
 ];
 
 async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  return (await freePorts(1))[0]!;
 }
 
 type Kind = 'etcd' | 'ours' | 'base';
