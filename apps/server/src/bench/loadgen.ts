@@ -1,7 +1,8 @@
 // A gRPC unary load generator on node:http2 for when h2load (nghttp2-client) is not installed:
 // C connections x M concurrent streams, each stream re-issued as soon as its trailers arrive.
 // node dist/bench/loadgen.js <url> <bodyFile> <connections> <streamsPerConnection> <seconds> [warmupSeconds=1]
-// Prints one JSON line {requests, ok, failed, seconds, rps}.
+// Prints one JSON line {requests, ok, failed, seconds, rps, p50Ms, p99Ms} (latency of the counted
+// successful requests, issue to trailers).
 import * as fs from 'node:fs';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -10,10 +11,13 @@ interface Stats {
   ok: number;
   failed: number;
   stop: boolean;
+  /** Latencies (ns) of successful requests while counting; null during warm-up. */
+  latencies: number[] | null;
 }
 
 function issue(session: http2.ClientHttp2Session, path: string, body: Buffer, st: Stats): void {
   if (st.stop || session.destroyed) return;
+  const t0 = process.hrtime.bigint();
   const req = session.request(
     { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' },
     { endStream: false },
@@ -28,8 +32,10 @@ function issue(session: http2.ClientHttp2Session, path: string, body: Buffer, st
   req.on('data', () => {});
   req.on('error', () => {});
   req.on('close', () => {
-    if (status === '0') st.ok++;
-    else st.failed++;
+    if (status === '0') {
+      st.ok++;
+      st.latencies?.push(Number(process.hrtime.bigint() - t0));
+    } else st.failed++;
     issue(session, path, body, st);
   });
   req.end(body);
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
   const streams = Number(m ?? 32);
   const seconds = Number(secs ?? 10);
   const warmup = Number(warm ?? 1);
-  const st: Stats = { ok: 0, failed: 0, stop: false };
+  const st: Stats = { ok: 0, failed: 0, stop: false, latencies: null };
   const sessions: http2.ClientHttp2Session[] = [];
   for (let i = 0; i < conns; i++) {
     // Nagle on the client side would hold small requests back for the server's delayed ACK.
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, warmup * 1000));
   const ok0 = st.ok;
   const failed0 = st.failed;
+  st.latencies = [];
   const t0 = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const dt = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -65,8 +72,11 @@ async function main(): Promise<void> {
   const failed = st.failed - failed0;
   st.stop = true;
   for (const s of sessions) s.destroy();
+  const lat = Float64Array.from(st.latencies).sort();
+  const pct = (q: number) =>
+    lat.length === 0 ? 0 : Math.round(lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]! / 1e4) / 100;
   process.stdout.write(
-    `${JSON.stringify({ requests: ok + failed, ok, failed, seconds: dt, rps: Math.round(ok / dt) })}\n`,
+    `${JSON.stringify({ requests: ok + failed, ok, failed, seconds: dt, rps: Math.round(ok / dt), p50Ms: pct(0.5), p99Ms: pct(0.99) })}\n`,
   );
 }
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 // Keeps the side-by-side benchmark working: its short mode against real etcd and real members of ours.
 // It checks that every cell ran and printed figures, never how fast anything was.
 // Two cells cover both methods, both stream shapes and the ReadIndex path; the others differ only in body.
-const CELLS = ['put-8x32', 'range-l-1x1'];
+const CELLS = ['put-16x16', 'range-l-1x1'];
 
 test('side-by-side benchmark: short mode runs every server and cell and prints numbers', {
   skip: !(existsSync('/usr/bin/etcd') && existsSync('/usr/bin/etcdctl')) && 'needs Debian etcd 3.4',

@@ -1,14 +1,15 @@
 // Debian's etcd 3.4 and our server side by side in one run: put and range (one key, linearizable and
-// serializable), 1 connection x 1 stream and 8 x 32, against 1-member and 3-member clusters on 127.0.0.1.
+// serializable), 1, 16 and 256 clients (1x1, 4x4, 16x16 = connections x streams each), against 1-member
+// and 3-member clusters on 127.0.0.1, printing req/s, p99 latency and server CPU per request.
 // Each cell runs etcd, then ours, back to back, so the ratio sees the same machine load; absolute figures
 // on a shared machine move a lot between runs, the ratios much less.
-//   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-8x32,...]
+//   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-16x16,...]
 //                                   [--rounds R] [--base /path/to/other/apps/server/bin/etcd]
 //   --rounds: runs each cell R times (etcd, base, ours in turn) and prints the medians (default 1).
 //   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
 //   --short: 0.5 s per cell after 0.2 s of warm-up (CI: checks that the script works, not speed).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader. Every server first
-// gets an untimed burst of 8x32 puts (2x the warm-up time) so V8's JIT is warm, as in a long-running member.
+// gets an untimed burst of 16x16 puts (2x the warm-up time) so V8's JIT is warm, as in a long-running member.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -68,13 +69,18 @@ function rangeBody(serializable: boolean): Buffer {
   return frame(Buffer.concat(parts));
 }
 
-// 8x32 before 1x1: the busy cell also warms the code path the latency-bound one then measures.
+// Shapes as etcd's benchmark tool names them: 1 client on 1 connection, 16 clients on 4 connections,
+// 256 clients on 16 connections (NxM = N connections x M concurrent streams each). The busiest shape
+// runs first in each group: it also warms the code path the latency-bound ones then measure.
 export const ALL_CELLS: Cell[] = [
-  { name: 'put-8x32', method: 'Put', body: putBody(), conns: 8, streams: 32 },
+  { name: 'put-16x16', method: 'Put', body: putBody(), conns: 16, streams: 16 },
+  { name: 'put-4x4', method: 'Put', body: putBody(), conns: 4, streams: 4 },
   { name: 'put-1x1', method: 'Put', body: putBody(), conns: 1, streams: 1 },
-  { name: 'range-l-8x32', method: 'Range', body: rangeBody(false), conns: 8, streams: 32 },
+  { name: 'range-l-16x16', method: 'Range', body: rangeBody(false), conns: 16, streams: 16 },
+  { name: 'range-l-4x4', method: 'Range', body: rangeBody(false), conns: 4, streams: 4 },
   { name: 'range-l-1x1', method: 'Range', body: rangeBody(false), conns: 1, streams: 1 },
-  { name: 'range-s-8x32', method: 'Range', body: rangeBody(true), conns: 8, streams: 32 },
+  { name: 'range-s-16x16', method: 'Range', body: rangeBody(true), conns: 16, streams: 16 },
+  { name: 'range-s-4x4', method: 'Range', body: rangeBody(true), conns: 4, streams: 4 },
   { name: 'range-s-1x1', method: 'Range', body: rangeBody(true), conns: 1, streams: 1 },
 ];
 
@@ -82,9 +88,9 @@ async function freePort(): Promise<number> {
   return (await freePorts(1))[0]!;
 }
 
-type Kind = 'etcd' | 'ours' | 'base';
+export type Kind = 'etcd' | 'ours' | 'base';
 
-interface Cluster {
+export interface Cluster {
   kind: Kind;
   children: ChildProcess[];
   clientPorts: number[];
@@ -121,7 +127,7 @@ function leaderPort(ports: number[]): number {
   return Number(lead.Endpoint.split(':').pop());
 }
 
-async function startCluster(kind: Kind, members: number, dir: string, bin = OURS): Promise<Cluster> {
+export async function startCluster(kind: Kind, members: number, dir: string, bin = OURS): Promise<Cluster> {
   const names = Array.from({ length: members }, (_, i) => `m${i + 1}`);
   const clientPorts: number[] = [];
   const peerPorts: number[] = [];
@@ -168,7 +174,7 @@ async function startCluster(kind: Kind, members: number, dir: string, bin = OURS
   return c;
 }
 
-function stopCluster(c: Cluster): Promise<void> {
+export function stopCluster(c: Cluster): Promise<void> {
   return Promise.all(
     c.children.map(
       (child) =>
@@ -186,7 +192,7 @@ function stopCluster(c: Cluster): Promise<void> {
 }
 
 /** CPU seconds (user + system) used so far by these processes. */
-function cpuSeconds(children: ChildProcess[]): number {
+export function cpuSeconds(children: ChildProcess[]): number {
   let total = 0;
   for (const c of children) {
     try {
@@ -202,6 +208,7 @@ interface Measured {
   rps: number;
   cpuUs: number;
   failed: number;
+  p99Ms: number;
 }
 
 /** The run with the median rate (its CPU figure comes with it); failures are summed. */
@@ -229,10 +236,20 @@ function runCell(c: Cluster, cell: Cell, bodyFile: string, o: Options): Measured
     { encoding: 'utf8', timeout: (o.seconds + o.warmup + 30) * 1000 },
   );
   const cpu = cpuSeconds(c.children) - cpu0;
-  const r = JSON.parse(out.trim().split('\n').pop()!) as { ok: number; failed: number; rps: number };
+  const r = JSON.parse(out.trim().split('\n').pop()!) as {
+    ok: number;
+    failed: number;
+    rps: number;
+    p99Ms: number;
+  };
   // The CPU window includes the warm-up; count its requests too by scaling with the measured rate.
   const reqs = r.rps * (o.seconds + o.warmup);
-  return { rps: r.rps, failed: r.failed, cpuUs: reqs > 0 ? Math.round((cpu * 1e6) / reqs) : 0 };
+  return {
+    rps: r.rps,
+    failed: r.failed,
+    p99Ms: r.p99Ms,
+    cpuUs: reqs > 0 ? Math.round((cpu * 1e6) / reqs) : 0,
+  };
 }
 
 export async function sideBySide(o: Options): Promise<Result[]> {
@@ -242,10 +259,10 @@ export async function sideBySide(o: Options): Promise<Result[]> {
   o.out(
     `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up, ` +
       `median of ${o.rounds} round(s); ` +
-      'ratio = ours/etcd req/s; cpu = server CPU us per request (all members)',
+      'ratio = ours/etcd req/s; p99 in ms; cpu = server CPU us per request (all members)',
   );
   o.out(
-    `members  cell            etcd req/s  ours req/s   ratio   etcd cpu  ours cpu${o.base ? '  base req/s   ratio  base cpu' : ''}`,
+    `members  cell             etcd req/s  ours req/s   ratio  etcd p99  ours p99  etcd cpu  ours cpu${o.base ? '  base req/s   ratio  base p99  base cpu' : ''}`,
   );
   try {
     for (const cell of ALL_CELLS) fs.writeFileSync(path.join(dir, `${cell.name}.bin`), cell.body);
@@ -281,10 +298,10 @@ export async function sideBySide(o: Options): Promise<Result[]> {
               ? `  (failed: etcd ${e.failed}, ours ${u.failed}${b ? `, base ${b.failed}` : ''})`
               : '';
           const baseCols = b
-            ? ` ${String(b.rps).padStart(11)} ${ratio(b.rps).padStart(7)} ${String(b.cpuUs).padStart(9)}`
+            ? ` ${String(b.rps).padStart(11)} ${ratio(b.rps).padStart(7)} ${b.p99Ms.toFixed(2).padStart(9)} ${String(b.cpuUs).padStart(9)}`
             : '';
           o.out(
-            `${String(members).padStart(7)}  ${cell.name.padEnd(14)} ${String(e.rps).padStart(11)} ${String(u.rps).padStart(11)} ${ratio(u.rps).padStart(7)} ${String(e.cpuUs).padStart(10)} ${String(u.cpuUs).padStart(9)}${baseCols}${failed}`,
+            `${String(members).padStart(7)}  ${cell.name.padEnd(15)} ${String(e.rps).padStart(11)} ${String(u.rps).padStart(11)} ${ratio(u.rps).padStart(7)} ${e.p99Ms.toFixed(2).padStart(9)} ${u.p99Ms.toFixed(2).padStart(9)} ${String(e.cpuUs).padStart(9)} ${String(u.cpuUs).padStart(9)}${baseCols}${failed}`,
           );
         }
       } finally {
