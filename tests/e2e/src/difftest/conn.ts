@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import { clientConstructor, type ServiceName, services } from '@kv/api-proto';
 
 /** What one server answered: a decoded response message, or a gRPC error as code + message. */
-export type Outcome = { ok: true; res: Record<string, unknown> } | { ok: false; code: number; message: string };
+export type Outcome =
+  | { ok: true; res: Record<string, unknown> }
+  | { ok: false; code: number; message: string };
 
 const DEADLINE_MS = 10_000;
 
@@ -42,7 +44,12 @@ export class Conn {
     if (token) md.set('token', token);
     const client = this.client(service) as unknown as Record<
       string,
-      (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: unknown) => void) => void
+      (
+        r: object,
+        md: grpc.Metadata,
+        o: grpc.CallOptions,
+        cb: (e: grpc.ServiceError | null, r: unknown) => void,
+      ) => void
     >;
     return new Promise((resolve, reject) => {
       client[method]!(req, md, { deadline: Date.now() + DEADLINE_MS }, (err, res) => {
@@ -59,7 +66,9 @@ export class Conn {
   openWatch(token?: string): WatchStream {
     const md = new grpc.Metadata();
     if (token) md.set('token', token);
-    const client = this.client('Watch') as unknown as { Watch(md: grpc.Metadata): grpc.ClientDuplexStream<object, Record<string, unknown>> };
+    const client = this.client('Watch') as unknown as {
+      Watch(md: grpc.Metadata): grpc.ClientDuplexStream<object, Record<string, unknown>>;
+    };
     return new WatchStream(client.Watch(md));
   }
 
@@ -67,7 +76,9 @@ export class Conn {
   openKeepAlive(token?: string): grpc.ClientDuplexStream<object, Record<string, unknown>> {
     const md = new grpc.Metadata();
     if (token) md.set('token', token);
-    const client = this.client('Lease') as unknown as { LeaseKeepAlive(md: grpc.Metadata): grpc.ClientDuplexStream<object, Record<string, unknown>> };
+    const client = this.client('Lease') as unknown as {
+      LeaseKeepAlive(md: grpc.Metadata): grpc.ClientDuplexStream<object, Record<string, unknown>>;
+    };
     return client.LeaseKeepAlive(md);
   }
 

@@ -98,11 +98,16 @@ function cmpId(a: Plain, b: Plain): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** The remaining TTL of a TimeToLive answer counts down with time: keep only whether it is positive. */
+/**
+ * A TimeToLive answer: the remaining TTL counts down with the wall clock, so only whether it is positive
+ * is kept; the attached keys come from etcd's per-lease map (Go randomises its order), so they are sorted.
+ */
 export function blurTtl(p: Plain): Plain {
-  if (p && typeof p === 'object' && !Array.isArray(p) && typeof p.TTL === 'string') {
-    const n = Number(p.TTL);
-    return { ...p, TTL: n > 0 ? '>0' : p.TTL };
+  if (p && typeof p === 'object' && !Array.isArray(p)) {
+    const out = { ...p };
+    if (typeof out.TTL === 'string') out.TTL = Number(out.TTL) > 0 ? '>0' : out.TTL;
+    if (Array.isArray(out.keys)) out.keys = [...out.keys].sort();
+    return out;
   }
   return p;
 }

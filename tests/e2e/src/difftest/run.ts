@@ -1,9 +1,20 @@
 import { existsSync } from 'node:fs';
+import { authArea } from './auth-area';
+import { compactArea } from './compact-area';
 import { type Area, formatDivergence, type RunResult, runSeed } from './engine';
 import { kvArea } from './kv-area';
+import { leaseArea } from './lease-area';
 import { txnArea } from './txn-area';
+import { watchArea } from './watch-area';
 
-export const AREAS: Record<string, Area> = { kv: kvArea, txn: txnArea };
+export const AREAS: Record<string, Area> = {
+  kv: kvArea,
+  txn: txnArea,
+  compact: compactArea,
+  lease: leaseArea,
+  watch: watchArea,
+  auth: authArea,
+};
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -15,10 +26,14 @@ async function main(): Promise<void> {
   if (!process.env.TMPDIR && existsSync('/dev/shm')) process.env.TMPDIR = '/dev/shm';
   const areaArg = arg('area') ?? 'all';
   const names = areaArg === 'all' ? Object.keys(AREAS) : areaArg.split(',');
-  for (const n of names) if (!AREAS[n]) throw new Error(`unknown area ${n}; one of ${Object.keys(AREAS).join('|')}|all`);
+  for (const n of names)
+    if (!AREAS[n]) throw new Error(`unknown area ${n}; one of ${Object.keys(AREAS).join('|')}|all`);
   const ops = Number(arg('ops') ?? 1000);
   const seedArg = arg('seed');
-  const seeds = seedArg !== undefined ? [Number(seedArg)] : Array.from({ length: Number(arg('seeds') ?? 1) }, (_, i) => i + 1);
+  const seeds =
+    seedArg !== undefined
+      ? [Number(seedArg)]
+      : Array.from({ length: Number(arg('seeds') ?? 1) }, (_, i) => i + 1);
   const minutes = Number(arg('minutes') ?? 0);
   const timeLimitMs = minutes > 0 ? minutes * 60_000 : undefined;
   const results: RunResult[] = [];
