@@ -97,6 +97,9 @@ export function describe(op: Op): Plain {
   return { call: `${op.service}.${op.method}`, ...(op.as ? { as: op.as } : {}), req: plain(op.req) };
 }
 
+/** KV_DIFFTEST_TRACE=1 prints every op and etcd's answer (for reading a replayed seed). */
+const TRACE = process.env.KV_DIFFTEST_TRACE === '1';
+
 export interface RunOptions {
   area: Area;
   seed: number;
@@ -132,6 +135,10 @@ export async function runSeed(opts: RunOptions): Promise<RunResult> {
       } catch (e) {
         throw new Error(`seed ${opts.seed} op ${i} ${canonical(describe(op))}: ${(e as Error).message}`);
       }
+      if (TRACE)
+        console.log(
+          `#${i} ${canonical(describe(op)).slice(0, 400)}\n   etcd ${canonical(r.etcd).slice(0, 400)}`,
+        );
       if (canonical(r.etcd) !== canonical(r.ours)) {
         const d: Divergence = {
           area: opts.area.name,
@@ -169,9 +176,23 @@ export async function runSeed(opts: RunOptions): Promise<RunResult> {
   return { area: opts.area.name, seed: opts.seed, opsDone: i, divergences, ms: Date.now() - started };
 }
 
+/** The value at a path produced by firstDifference ("$.a[2].b"). */
+function at(p: Plain, path: string): Plain {
+  let v: Plain = p;
+  for (const m of path.slice(1).matchAll(/\.([^.[]+)|\[(\d+)\]/g)) {
+    if (v === null || typeof v !== 'object') return null;
+    v =
+      m[1] !== undefined
+        ? ((v as Record<string, Plain>)[m[1]] ?? null)
+        : ((v as Plain[])[Number(m[2])] ?? null);
+  }
+  return v;
+}
+
 export function formatDivergence(d: Divergence): string {
   return [
     `DIVERGENCE area=${d.area} seed=${d.seed} op=${d.index} at ${d.path}`,
+    `  there:   etcd=${canonical(at(d.etcd, d.path))} ours=${canonical(at(d.ours, d.path))}`,
     `  request: ${canonical(d.request)}`,
     `  etcd:    ${canonical(d.etcd)}`,
     `  ours:    ${canonical(d.ours)}`,

@@ -9,11 +9,17 @@ interface WatchState {
   streams?: WatchPair;
   /** Watch IDs etcd said it created and that were not cancelled yet. */
   ids: string[];
+  /**
+   * Watchers created from a past revision since the last check. etcd replays their history from a loop
+   * that runs every 100 ms, so whether that replay comes before a later cancel is timing; they are not
+   * cancelled before a check, and a check waits until that loop has had time to run for each of them.
+   */
+  young: Map<string, number>;
   sinceCheck: number;
 }
 
 function ws(s: State): WatchState {
-  return (s.area.watch ??= { ids: [], sinceCheck: 0 }) as WatchState;
+  return (s.area.watch ??= { ids: [], young: new Map<string, number>(), sinceCheck: 0 }) as WatchState;
 }
 
 function streams(s: State, pair: Parameters<CustomOp['run']>[0]): WatchPair {
@@ -27,7 +33,7 @@ export function genWatchCreate(g: Gen, s: State): Record<string, unknown> {
   const c: Record<string, unknown> = { key: bytes(key) };
   const end = genRangeEnd(g, key);
   if (end) c.rangeEnd = bytes(end);
-  if (g.chance(0.4)) {
+  if (g.chance(0.2)) {
     c.startRevision = BigInt(
       g.weighted<number>([
         [3, 1 + g.int(s.revision)],
@@ -39,6 +45,8 @@ export function genWatchCreate(g: Gen, s: State): Record<string, unknown> {
   if (g.chance(0.4)) c.prevKv = true;
   if (g.chance(0.2)) c.filters = g.pick([[0], [1], [0, 1]]);
   if (g.chance(0.2)) c.fragment = true;
+  // Now and then an ID of the client's choosing, from a small set so that duplicates happen.
+  if (g.chance(0.1)) c.watchId = BigInt(1 + g.int(4));
   return c;
 }
 
@@ -52,7 +60,11 @@ function createOp(g: Gen, s: State): CustomOp {
       w.send({ createRequest: req });
       const r = await w.nextControl();
       const e = r.etcd as { watchId?: string; canceled?: boolean } | null;
-      if (e && !e.canceled) ws(s).ids.push(e.watchId ?? '0');
+      if (e && !e.canceled) {
+        ws(s).ids.push(e.watchId ?? '0');
+        const start = Number((req.startRevision as bigint | undefined) ?? 0n);
+        if (start > 0 && start <= s.revision) ws(s).young.set(e.watchId ?? '0', Date.now());
+      }
       return r;
     },
   };
@@ -60,15 +72,18 @@ function createOp(g: Gen, s: State): CustomOp {
 
 function cancelOp(g: Gen, s: State): CustomOp {
   const w = ws(s);
-  const id =
-    w.ids.length > 0 && g.chance(0.9) ? w.ids.splice(g.int(w.ids.length), 1)[0]! : String(50 + g.int(3));
+  const old = w.ids.filter((x) => !w.young.has(x));
+  const known = old.length > 0 && g.chance(0.9);
+  const id = known ? old[g.int(old.length)]! : String(50 + g.int(3));
+  if (known) w.ids.splice(w.ids.indexOf(id), 1);
   return {
     kind: 'custom',
     describe: { watch: 'cancel', watchId: id },
     async run(pair) {
-      // The cancel's acknowledgement (or its absence for an unknown ID) is compared with the events.
-      streams(s, pair).send({ cancelRequest: { watchId: BigInt(id) } });
-      return { etcd: null, ours: null };
+      const st = streams(s, pair);
+      st.send({ cancelRequest: { watchId: BigInt(id) } });
+      // Waiting for the acknowledgement keeps the next writes after the cancel on both servers.
+      return st.cancelAck(id, known ? 3000 : 300);
     },
   };
 }
@@ -79,6 +94,11 @@ export function checkOp(s: State): CustomOp {
     describe: { watch: 'compare events and cancels so far' },
     async run(pair) {
       const w = streams(s, pair);
+      // 150 ms after the newest of them was created: more than one turn of etcd's 100 ms loop.
+      const newest = Math.max(0, ...ws(s).young.values());
+      const wait = newest + 150 - Date.now();
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      ws(s).young.clear();
       const r = await w.settledEvents();
       w.forgetEvents();
       return r;

@@ -76,6 +76,35 @@ export class WatchPair {
     return out;
   }
 
+  /**
+   * Waits for the cancel acknowledgement of watch `id` on each stream (etcd sends none for an unknown
+   * ID, so both then time out alike) and takes it out of the per-ID control list.
+   */
+  async cancelAck(id: string, timeoutMs: number): Promise<{ etcd: Plain; ours: Plain }> {
+    const out = { etcd: null as Plain, ours: null as Plain };
+    await Promise.all(
+      (['etcd', 'ours'] as const).map(async (side) => {
+        const deadline = Date.now() + timeoutMs;
+        const key = `${id}/control`;
+        const find = () =>
+          (this.perId[side].get(key) ?? []).findIndex((m) => (m as { canceled?: boolean }).canceled);
+        this.sort(side);
+        while (find() < 0 && Date.now() < deadline && !this[side].ended) {
+          await this[side].waitBeyond(this[side].messages.length, deadline - Date.now());
+          this.sort(side);
+        }
+        const i = find();
+        if (i < 0) out[side] = { noAck: true };
+        else {
+          const list = this.perId[side].get(key)!;
+          out[side] = list.splice(i, 1)[0]!;
+          if (list.length === 0) this.perId[side].delete(key);
+        }
+      }),
+    );
+    return out;
+  }
+
   private eventsText(side: 'etcd' | 'ours'): Plain {
     this.sort(side);
     const ids = [...this.perId[side].keys()].sort();
