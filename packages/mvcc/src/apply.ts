@@ -48,7 +48,8 @@ export function applyRange(txn: TxnRead, r: RangeRequest): RangeResponse {
   let order = r.sortOrder ?? SortOrder.NONE;
   const target = r.sortTarget ?? SortTarget.KEY;
   if (target !== SortTarget.KEY && order === SortOrder.NONE) order = SortOrder.ASCEND;
-  if (order !== SortOrder.NONE) {
+  // An order that is neither ASCEND nor DESCEND sorts nothing (etcd 3.4 accepts it and leaves the keys be).
+  if (order === SortOrder.ASCEND || order === SortOrder.DESCEND) {
     const cmp = sorter(target);
     // the index yields keys in ascending order already
     if (!(target === SortTarget.KEY && order === SortOrder.ASCEND)) {
@@ -86,20 +87,28 @@ function current(txn: TxnRead, key: Uint8Array): KeyValue | undefined {
   return txn.range(key, undefined, {}).kvs[0];
 }
 
-function checkPut(txn: TxnRead, p: PutRequest, checks: ApplyChecks | undefined): void {
+/**
+ * etcd's order differs by where the put is: alone, an unknown lease is refused before the key is looked
+ * up; inside a txn (its checkRequestPut), a missing key for ignore_value/ignore_lease is reported first.
+ */
+function checkPut(txn: TxnRead, p: PutRequest, checks: ApplyChecks | undefined, inTxn: boolean): void {
+  const lease = p.lease ?? 0n;
+  const checkLease = () => {
+    if (lease !== 0n && checks?.checkLease) {
+      const err = checks.checkLease(lease);
+      if (err) throw err;
+    }
+  };
+  if (!inTxn) checkLease();
   if (p.ignoreValue || p.ignoreLease) {
     if (current(txn, p.key) === undefined) throw new ErrKeyNotFound();
   }
-  const lease = p.lease ?? 0n;
-  if (lease !== 0n && checks?.checkLease) {
-    const err = checks.checkLease(lease);
-    if (err) throw err;
-  }
+  if (inTxn) checkLease();
 }
 
 /** `checked`: the txn already ran checkPut before writing anything (so nothing throws midway). */
 export function applyPut(txn: TxnWrite, p: PutRequest, checks?: ApplyChecks, checked = false): PutResponse {
-  if (!checked) checkPut(txn, p, checks);
+  if (!checked) checkPut(txn, p, checks, false);
   let prev: KeyValue | undefined;
   if (p.ignoreValue || p.ignoreLease || p.prevKv) prev = current(txn, p.key);
   const value = p.ignoreValue ? (prev?.value ?? EMPTY) : (p.value ?? EMPTY);
@@ -193,7 +202,9 @@ function checkRanges(txn: TxnRead, ops: RequestOp[], compactRev: number): void {
     const rev = op.range.revision ?? 0;
     if (rev === 0) continue;
     if (rev > txn.rev()) throw new ErrFutureRev();
-    if (rev < compactRev) throw new ErrCompacted(compactRev);
+    // etcd compares with its first readable revision, -1 until something is compacted, so a negative
+    // revision reads the current one until then (as a plain range always does).
+    if (rev < (compactRev > 0 ? compactRev : -1)) throw new ErrCompacted(compactRev);
   }
 }
 
@@ -213,7 +224,7 @@ export function applyTxn(
   choosePath(read, t, path);
   const ops: RequestOp[] = [];
   pathOps(t, path, { i: 0 }, ops);
-  if (openWrite) for (const op of ops) if ('put' in op) checkPut(read, op.put, checks);
+  if (openWrite) for (const op of ops) if ('put' in op) checkPut(read, op.put, checks, true);
   checkRanges(read, ops, compactRev);
   const txn = openWrite ? openWrite() : read;
   const resp = runPath(txn, t, path, { i: 0 }, checks);
@@ -237,9 +248,8 @@ function runPath(
     else if ('deleteRange' in op)
       responses.push({ deleteRange: applyDeleteRange(txn as TxnWrite, op.deleteRange) });
     else {
-      const nested = runPath(txn, op.txn, path, at, checks);
-      nested.revision = txn.rev();
-      responses.push({ txn: nested });
+      // etcd 3.4 leaves a nested txn's header empty (revision 0): only the outermost one is filled.
+      responses.push({ txn: runPath(txn, op.txn, path, at, checks) });
     }
   }
   return { succeeded, responses, revision: 0 };

@@ -149,6 +149,38 @@ describe('KVStore', () => {
     await s.close();
   });
 
+  test("etcd 3.4's check order for puts, nested txn revisions, and an unknown sort order", async () => {
+    const s = await fresh();
+    s.put({ key: b('b'), value: b('1') });
+    s.put({ key: b('a'), value: b('1') });
+    const err = new Error('etcdserver: requested lease not found');
+    const checks = { checkLease: () => err };
+    // alone: the unknown lease is reported before the missing key
+    assert.throws(() => s.put({ key: b('missing'), ignoreValue: true, lease: 3n }, checks), err);
+    // inside a txn: the missing key first
+    const inTxn = { success: [{ put: { key: b('missing'), ignoreValue: true, lease: 3n } }] };
+    assert.throws(() => s.txn(inTxn, checks), ErrKeyNotFound);
+    // a nested txn's response carries no revision of its own (etcd leaves its header empty)
+    const t = s.txn({ success: [{ txn: { success: [{ put: { key: b('c'), value: b('1') } }] } }] });
+    assert.equal(t.revision, 4);
+    const nested = t.responses[0] as { txn: { revision: number } };
+    assert.equal(nested.txn.revision, 0);
+    // an order that is neither ASCEND nor DESCEND leaves the keys in index order
+    const r = s.range({
+      key: b('a'),
+      rangeEnd: ZERO,
+      sortOrder: 4 as 0,
+      sortTarget: SortTarget.MOD,
+      limit: 2,
+    });
+    assert.deepEqual(keys(r.kvs), ['a', 'b']);
+    assert.equal(r.more, true);
+    // a txn range at a negative revision reads the current one until something is compacted
+    const neg = s.txn({ success: [{ range: { key: b('a'), revision: -1 } }] });
+    assert.equal((neg.responses[0] as { range: { kvs: KeyValue[] } }).range.kvs.length, 1);
+    await s.close();
+  });
+
   test('txn: every compare target and result, over ranges and missing keys', async () => {
     const s = await fresh();
     s.put({ key: b('a'), value: b('m'), lease: 4n }); // 2

@@ -101,6 +101,21 @@ describe('WatchableStore', () => {
     assert.equal(str(r2.events[0].prevKv?.value ?? b('')), 'new');
     const r3 = await nextWithin(ws);
     assert.deepEqual([r3.watchId, r3.events.length, r3.events[0].type], [noPut, 1, 'DELETE']);
+    // a txn that deletes a key and creates it again: the create carries no prev_kv (etcd: isCreateEvent)
+    s.put({ key: b('c'), value: b('1') }); // 5
+    s.txn({
+      success: [{ deleteRange: { key: b('c'), rangeEnd: ZERO } }, { put: { key: b('c'), value: b('2') } }],
+    }); // 6
+    const r4 = await nextWithin(ws);
+    assert.equal(r4.events[0].prevKv, undefined);
+    const r5 = await nextWithin(ws);
+    assert.deepEqual(
+      r5.events.map((e) => [e.type, e.prevKv === undefined]),
+      [
+        ['DELETE', false],
+        ['PUT', true],
+      ],
+    );
     await s.close();
   });
 
@@ -127,6 +142,9 @@ describe('WatchableStore', () => {
     const id = ws.watch({ key: b('k'), startRevision: 4, watchId: 7 });
     assert.equal(id, 7);
     assert.throws(() => ws.watch({ key: b('x'), watchId: 7 }), /duplicate watch ID/);
+    // a range holding no key is refused; "\0" means every key >= key
+    assert.throws(() => ws.watch({ key: b('b'), rangeEnd: b('a') }), /mvcc: watcher range is empty/);
+    assert.throws(() => ws.watch({ key: b('b'), rangeEnd: b('b') }), /mvcc: watcher range is empty/);
     assert.equal(ws.watch({ key: b('x') }), 0);
     s.put({ key: b('k'), value: b('2') }); // 2: before the start revision
     s.put({ key: b('k'), value: b('3') }); // 3

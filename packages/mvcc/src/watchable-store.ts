@@ -62,10 +62,15 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
   /** Starts a watcher; returns its id. Throws if the requested id is in use. */
   watch(req: WatchRequest): number {
     if (this.closed) throw new Error('mvcc: watch stream is closed');
+    // a range that holds no key (key >= range end; "\0" = every key >= key) is refused, as etcd does
+    const end = req.rangeEnd;
+    if (end && end.length > 0 && !(end.length === 1 && end[0] === 0) && Buffer.compare(req.key, end) >= 0) {
+      throw new Error('mvcc: watcher range is empty');
+    }
     // as etcd: id 0 (or none) asks for the next free id
     let id = req.watchId ?? 0;
     if (id !== 0) {
-      if (this.watchers.has(id)) throw new Error('mvcc: duplicate watch ID');
+      if (this.watchers.has(id)) throw new Error('mvcc: duplicate watch ID provided on the WatchStream');
     } else {
       while (this.watchers.has(this.nextId)) this.nextId++;
       id = this.nextId++;
@@ -248,8 +253,13 @@ export class WatchableStore extends KVStore {
     return { watchId: w.id, events, revision: rev, compactRevision: 0, canceled: false };
   }
 
-  /** The key's value just before the event's revision, if that history is still there. */
+  /**
+   * The key's value just before the event's revision, if that history is still there. A create (a put
+   * whose key starts a new generation) never gets one, as in etcd, even when a delete earlier in the
+   * same txn removed an older generation of the key.
+   */
   private withPrevKv(ev: Event): Event {
+    if (ev.type === 'PUT' && ev.kv.createRevision === ev.kv.modRevision) return ev;
     const rev = ev.kv.modRevision - 1;
     if (rev < this.compactRevision || rev < 1) return ev;
     const kv = this.read().range(ev.kv.key, undefined, { rev }).kvs[0];

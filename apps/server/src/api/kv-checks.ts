@@ -1,6 +1,9 @@
 // The request checks etcd's gRPC layer makes before a KV request reaches the server (v3rpc/key.go):
 // empty keys, ignore_value/ignore_lease misuse, too many txn operations, and a txn writing a key twice.
+// They are made here only (the JSON gateway and the lock service come through here too).
 import type { etcdserverpb } from '@kv/api-proto';
+import { checkTxnIntervals, ErrDuplicateKey } from '@kv/mvcc';
+import { txnFromPb } from '../apply/pb-convert';
 import { EtcdError, etcdError, GrpcCode } from '../errors';
 
 export interface KvLimits {
@@ -17,9 +20,10 @@ function isZero(v: unknown): boolean {
 
 export function checkRange(r: etcdserverpb.IRangeRequest): void {
   if (!r.key || r.key.length === 0) throw etcdError('EmptyKey');
-  const order = r.sortOrder ?? 0;
+  // etcd 3.4 ignores an unknown sort_order (nothing is sorted) but panics on an unknown sort_target,
+  // dropping the connection; etcd 3.5's error is the answer a client can use.
   const target = r.sortTarget ?? 0;
-  if (order < 0 || order > 2 || target < 0 || target > 4) {
+  if (target < 0 || target > 4) {
     throw new EtcdError(GrpcCode.INVALID_ARGUMENT, 'etcdserver: invalid sort option');
   }
 }
@@ -34,80 +38,38 @@ export function checkDelete(r: etcdserverpb.IDeleteRangeRequest): void {
   if (!r.key || r.key.length === 0) throw etcdError('EmptyKey');
 }
 
+/**
+ * etcd's order: every operation's own checks first (too many operations, empty keys, empty operations,
+ * through nested txns), and only then the rule that a branch writes no key twice, which is the store's
+ * (checkTxnIntervals): one rule, checked here so that its error comes after the others, as in etcd.
+ */
 export function checkTxn(r: etcdserverpb.ITxnRequest, limits: KvLimits): void {
+  checkTxnRequest(r, limits.maxTxnOps);
+  try {
+    checkTxnIntervals(txnFromPb(r));
+  } catch (err) {
+    if (err instanceof ErrDuplicateKey) throw etcdError('DuplicateKey');
+    throw err;
+  }
+}
+
+/** A nested txn gets what its parent's widest list left of the budget (etcd: maxTxnOps - opc). */
+function checkTxnRequest(r: etcdserverpb.ITxnRequest, maxTxnOps: number): void {
   const cmp = r.compare ?? [];
   const succ = r.success ?? [];
   const fail = r.failure ?? [];
-  if (cmp.length > limits.maxTxnOps || succ.length > limits.maxTxnOps || fail.length > limits.maxTxnOps) {
-    throw etcdError('TooManyOps');
-  }
+  const opc = Math.max(cmp.length, succ.length, fail.length);
+  if (opc > maxTxnOps) throw etcdError('TooManyOps');
   for (const c of cmp) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
-  for (const op of succ) checkOp(op, limits);
-  for (const op of fail) checkOp(op, limits);
-  checkIntervals(succ);
-  checkIntervals(fail);
+  for (const op of succ) checkOp(op, maxTxnOps - opc);
+  for (const op of fail) checkOp(op, maxTxnOps - opc);
 }
 
-function checkOp(op: etcdserverpb.IRequestOp, limits: KvLimits): void {
+function checkOp(op: etcdserverpb.IRequestOp, budget: number): void {
   if (op.requestRange) checkRange(op.requestRange);
   else if (op.requestPut) checkPut(op.requestPut);
   else if (op.requestDeleteRange) checkDelete(op.requestDeleteRange);
-  else if (op.requestTxn) checkTxn(op.requestTxn, limits);
-}
-
-/** A deleted interval [start, end) over raw key bytes; end null = unbounded, single-key when `single`. */
-interface Interval {
-  start: Buffer;
-  end: Buffer | null;
-}
-
-function deleteInterval(d: etcdserverpb.IDeleteRangeRequest): Interval {
-  const key = Buffer.from(d.key ?? []);
-  const re = d.rangeEnd;
-  if (!re || re.length === 0) return { start: key, end: Buffer.concat([key, Buffer.from([0])]) };
-  if (re.length === 1 && re[0] === 0) return { start: key, end: null };
-  return { start: key, end: Buffer.from(re) };
-}
-
-function covers(dels: Interval[], key: Buffer): boolean {
-  for (const iv of dels) {
-    if (Buffer.compare(key, iv.start) >= 0 && (iv.end === null || Buffer.compare(key, iv.end) < 0))
-      return true;
-  }
-  return false;
-}
-
-/**
- * etcd's rule: within one branch, no key is put twice and no put key lies in a deleted range, counting
- * nested txns (whose then/else branches may overlap each other, as only one of them runs).
- */
-function checkIntervals(ops: etcdserverpb.IRequestOp[]): { puts: Set<string>; dels: Interval[] } {
-  const dels: Interval[] = [];
-  for (const op of ops) if (op.requestDeleteRange) dels.push(deleteInterval(op.requestDeleteRange));
-  const puts = new Set<string>();
-  for (const op of ops) {
-    const t = op.requestTxn;
-    if (!t) continue;
-    const then = checkIntervals(t.success ?? []);
-    const other = checkIntervals(t.failure ?? []);
-    for (const k of then.puts) {
-      if (puts.has(k) || covers(dels, Buffer.from(k, 'latin1'))) throw etcdError('DuplicateKey');
-      puts.add(k);
-    }
-    for (const k of other.puts) {
-      if (puts.has(k) && !then.puts.has(k)) throw etcdError('DuplicateKey');
-      if (covers(dels, Buffer.from(k, 'latin1'))) throw etcdError('DuplicateKey');
-      puts.add(k);
-    }
-    dels.push(...then.dels, ...other.dels);
-  }
-  for (const op of ops) {
-    const p = op.requestPut;
-    if (!p) continue;
-    const key = Buffer.from(p.key ?? []);
-    const k = key.toString('latin1');
-    if (puts.has(k) || covers(dels, key)) throw etcdError('DuplicateKey');
-    puts.add(k);
-  }
-  return { puts, dels };
+  else if (op.requestTxn) checkTxnRequest(op.requestTxn, budget);
+  // An operation with no request set: etcd answers "key not found".
+  else throw etcdError('KeyNotFound');
 }

@@ -5,6 +5,7 @@ import { etcdserverpb, Lock, toInt64, toLong, toNumber, type v3lockpb } from '@k
 import type { CallContext } from '../frontend/grpc-server';
 import type { EtcdServerApi } from '../server-api';
 import { type HandlerTable, unary } from './handlers';
+import { checkDelete } from './kv-checks';
 import { authorizePrefix, CompareResult, CompareTarget, firstCreate, txn, waitDeletes } from './recipes';
 
 /** The key a session with `lease` queues under `prefix` ("name/"), as clientv3/concurrency names it. */
@@ -50,6 +51,8 @@ export function addLock(table: HandlerTable, server: EtcdServerApi): void {
     }
   });
   unary(table, Lock.Unlock, async (req: v3lockpb.UnlockRequest, ctx: CallContext) => {
+    // etcd's lock service deletes through its own client, so the KV checks come first.
+    checkDelete({ key: req.key });
     const p = server.authorize(ctx, req.key, Buffer.alloc(0), 'write');
     if (p !== undefined) await p;
     const resp = await server.deleteRange(etcdserverpb.DeleteRangeRequest.fromObject({ key: req.key }));

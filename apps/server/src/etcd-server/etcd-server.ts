@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
-import { Backend, checkTxnIntervals, type Namespace, WatchableStore } from '@kv/mvcc';
+import { Backend, type Namespace, WatchableStore } from '@kv/mvcc';
 import {
   type ConfChange,
   ConfChangeType,
@@ -805,7 +805,6 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.PutRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.PutResponse.$Properties> {
-    checkPut(req);
     this.checkQuota();
     return this.proposeOk({ put: req }, this.auth.enabled ? await this.authInfo(caller) : null);
   }
@@ -814,7 +813,6 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.DeleteRangeRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
-    if (!req.key || req.key.length === 0) throw etcdError('EmptyKey');
     return this.proposeOk({ deleteRange: req }, this.auth.enabled ? await this.authInfo(caller) : null);
   }
 
@@ -822,15 +820,8 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.TxnRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.TxnResponse.$Properties> {
-    const ops = Math.max(req.success?.length ?? 0, req.failure?.length ?? 0);
-    if (ops > this.cfg.maxTxnOps) throw etcdError('TooManyOps');
-    checkTxn(req);
+    // etcd's request checks (api/kv-checks.ts) were made by the caller; the store enforces its own rules.
     const plain = txnFromPb(req);
-    try {
-      checkTxnIntervals(plain);
-    } catch (err) {
-      throw toEtcdError(err);
-    }
     const who = this.auth.enabled ? await this.authInfo(caller) : null;
     if (isReadOnlyTxn(req)) {
       await this.linearizableRead();
@@ -1497,25 +1488,6 @@ function wrapMembership(fn: () => void): void {
       throw etcdError(err.errorName);
     }
     throw err;
-  }
-}
-
-function checkPut(p: etcdserverpb.PutRequest.$Properties): void {
-  if (!p.key || p.key.length === 0) throw etcdError('EmptyKey');
-  if (p.ignoreValue && p.value && p.value.length > 0) throw etcdError('ValueProvided');
-  if (p.ignoreLease && toInt64(p.lease) !== 0n) throw etcdError('LeaseProvided');
-}
-
-function checkTxn(t: etcdserverpb.TxnRequest.$Properties): void {
-  for (const c of t.compare ?? []) if (!c.key || c.key.length === 0) throw etcdError('EmptyKey');
-  for (const op of [...(t.success ?? []), ...(t.failure ?? [])]) {
-    if (op.requestRange && (!op.requestRange.key || op.requestRange.key.length === 0))
-      throw etcdError('EmptyKey');
-    if (op.requestPut) checkPut(op.requestPut);
-    if (op.requestDeleteRange && (!op.requestDeleteRange.key || op.requestDeleteRange.key.length === 0)) {
-      throw etcdError('EmptyKey');
-    }
-    if (op.requestTxn) checkTxn(op.requestTxn);
   }
 }
 

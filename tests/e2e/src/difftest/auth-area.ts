@@ -1,0 +1,148 @@
+import type { Area, Op, State, UnaryOp } from './engine';
+import { bytes, type Gen, genKey, genRangeEnd, prefixEnd } from './gen';
+import { genDelete, genPut, genRange } from './kv-area';
+import { genTxn } from './txn-area';
+
+const USERS = ['root', 'u1', 'u2', ''];
+const ROLES = ['root', 'r1', 'r2', ''];
+const PASSWORDS = ['pw', 'pw2', ''];
+
+interface AuthState {
+  enabled: boolean;
+}
+function as(s: State): AuthState {
+  return (s.area.auth ??= { enabled: false }) as AuthState;
+}
+
+/** Who sends a request: root mostly while auth is on, sometimes another user, sometimes nobody. */
+function sender(g: Gen, s: State, adminBias: number): string | undefined {
+  if (!as(s).enabled) return g.chance(0.1) ? g.pick(USERS.slice(0, 3)) : undefined;
+  if (g.chance(adminBias)) return 'root';
+  return g.weighted<string | undefined>([
+    [3, 'u1'],
+    [3, 'u2'],
+    [1, 'root'],
+    [1, undefined],
+  ]);
+}
+
+/** A permission: one key, a range, a prefix, or from-key ("\0"). */
+function genPerm(g: Gen): { key: Buffer; rangeEnd?: Buffer } {
+  const key = genKey(g, 0.05);
+  const end = g.weighted<string>([
+    [3, ''],
+    [2, genRangeEnd(g, key)],
+    [2, prefixEnd(key)],
+    [1, '\0'],
+  ]);
+  return { key: bytes(key), ...(end ? { rangeEnd: bytes(end) } : {}) };
+}
+
+function admin(
+  g: Gen,
+  s: State,
+  method: string,
+  req: Record<string, unknown>,
+  extra: Partial<UnaryOp> = {},
+): UnaryOp {
+  return { kind: 'unary', service: 'Auth', method, req, as: sender(g, s, 0.85), ...extra };
+}
+
+function authOp(g: Gen, s: State): Op {
+  const user = () => g.pick(USERS);
+  const role = () => g.pick(ROLES);
+  return g.weighted<() => Op>([
+    [3, () => admin(g, s, 'UserAdd', { name: user(), password: g.pick(PASSWORDS) })],
+    [0.5, () => admin(g, s, 'UserDelete', { name: user() })],
+    [1, () => admin(g, s, 'UserChangePassword', { name: user(), password: g.pick(PASSWORDS) })],
+    [3, () => admin(g, s, 'UserGrantRole', { user: user(), role: role() })],
+    [1, () => admin(g, s, 'UserRevokeRole', { name: user(), role: role() })],
+    [1, () => admin(g, s, 'UserGet', { name: user() })],
+    [0.5, () => admin(g, s, 'UserList', {})],
+    [3, () => admin(g, s, 'RoleAdd', { name: role() })],
+    [0.5, () => admin(g, s, 'RoleDelete', { role: role() })],
+    [1, () => admin(g, s, 'RoleGet', { role: role() })],
+    [0.5, () => admin(g, s, 'RoleList', {})],
+    [
+      4,
+      () => admin(g, s, 'RoleGrantPermission', { name: role(), perm: { permType: g.int(3), ...genPerm(g) } }),
+    ],
+    [1, () => admin(g, s, 'RoleRevokePermission', { role: role(), ...genPerm(g) })],
+    [
+      1,
+      () =>
+        admin(
+          g,
+          s,
+          'AuthEnable',
+          {},
+          {
+            after: (e, _o, st) => {
+              if (e.ok) as(st).enabled = true;
+            },
+          },
+        ),
+    ],
+    [
+      0.3,
+      () =>
+        admin(
+          g,
+          s,
+          'AuthDisable',
+          {},
+          {
+            after: (e, _o, st) => {
+              if (e.ok) as(st).enabled = false;
+            },
+          },
+        ),
+    ],
+    [
+      2,
+      () => {
+        const name = g.chance(0.9) ? g.pick(USERS.slice(0, 3)) : user();
+        // Mostly the password the generator tends to set ("pw"), so logins often succeed.
+        const password = g.weighted<string>([
+          [4, 'pw'],
+          [1, 'pw2'],
+          [1, 'wrong'],
+        ]);
+        return {
+          kind: 'unary',
+          service: 'Auth',
+          method: 'Authenticate',
+          req: { name, password },
+          after: (e, o, st) => {
+            if (e.ok && o.ok) st.tokens.set(name, { etcd: String(e.res.token), ours: String(o.res.token) });
+          },
+        } satisfies UnaryOp;
+      },
+    ],
+    [2, () => ({ kind: 'unary', service: 'KV', method: 'Put', req: genPut(g, s), as: sender(g, s, 0.2) })],
+    [
+      2,
+      () => ({ kind: 'unary', service: 'KV', method: 'Range', req: genRange(g, s), as: sender(g, s, 0.2) }),
+    ],
+    [
+      1,
+      () => ({
+        kind: 'unary',
+        service: 'KV',
+        method: 'DeleteRange',
+        req: genDelete(g),
+        as: sender(g, s, 0.2),
+      }),
+    ],
+    [1, () => ({ kind: 'unary', service: 'KV', method: 'Txn', req: genTxn(g, s, 1), as: sender(g, s, 0.2) })],
+  ])();
+}
+
+/**
+ * Users, roles, permissions (key, range, prefix, from-key), enable/disable, grant/revoke, Authenticate
+ * with right and wrong passwords, and KV requests by each user, so permission-denied answers are compared.
+ */
+export const authArea: Area = {
+  name: 'auth',
+  next: (g, s) => authOp(g, s),
+};
