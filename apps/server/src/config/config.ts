@@ -48,10 +48,12 @@ export interface EtcdConfig {
   trustedCaFile: string;
   /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
   clientCertAuth: boolean;
-  /** --auth-token: only etcd's "simple" tokens are implemented (JWT is refused at start). */
+  /** --auth-token: `simple`, or `jwt,sign-method=...,pub-key=...,priv-key=...,ttl=...` (auth/token-provider.ts). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
   authTokenTtl: number;
+  /** --max-concurrent-streams: HTTP/2 streams one client connection may have open (0: no limit, as grpc-go). */
+  maxConcurrentStreams: number;
 }
 
 export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
@@ -93,6 +95,7 @@ export function defaultConfig(): EtcdConfig {
     clientCertAuth: false,
     authToken: 'simple',
     authTokenTtl: 300,
+    maxConcurrentStreams: 0xffffffff,
   };
 }
 
