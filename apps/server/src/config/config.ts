@@ -1,3 +1,4 @@
+import { AuthOptionsError, newTokenProvider } from '../auth/token-provider.js';
 import { parseRetention } from '../etcd-server/compactor.js';
 
 // The member's configuration: what etcd's flags set, with etcd's defaults.
@@ -140,15 +141,14 @@ export function verifyConfig(c: EtcdConfig): void {
   }
   if (c.listenClientUrls.length === 0) throw bad('--listen-client-urls must not be empty');
   if (c.listenPeerUrls.length === 0) throw bad('--listen-peer-urls must not be empty');
-  const tokenType = c.authToken.split(',')[0];
-  if (tokenType !== 'simple') {
-    // etcd fails to start on token options it cannot use; JWT is the one etcd has and we do not.
-    throw new ConfigError(
-      tokenType === 'jwt'
-        ? 'auth: --auth-token jwt is not supported by this server (use simple)'
-        : 'auth: invalid auth options',
-      1,
-    );
+  try {
+    // Building the provider reads and checks the key files, so a bad --auth-token fails before any
+    // state is touched.
+    newTokenProvider(c.authToken, Math.max(1, c.authTokenTtl) * 1000);
+  } catch (e) {
+    if (!(e instanceof AuthOptionsError)) throw e;
+    // etcd logs the reason for a generic "invalid auth options" first
+    throw new ConfigError(e.detail ? `auth: ${e.detail}\n${e.message}` : e.message, 1);
   }
   const https = c.listenClientUrls.find((u) => /^https:/i.test(u));
   if (https && (!c.certFile || !c.keyFile)) {
