@@ -1,4 +1,4 @@
-import { ConfigError } from './config/config.js';
+import { ConfigError, verifyConfig } from './config/config.js';
 import { type ParsedArgs, parseArgs } from './config/parse-args.js';
 import { createLogger } from './etcd-server/logger.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/version.js';
@@ -51,6 +51,8 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
   for (const w of parsed.warnings) log.warn(w);
   let etcd: import('./embed.js').Etcd;
   try {
+    // before loading the server, so that bad flag values (--auth-token's key files) answer at once
+    verifyConfig(cfg);
     // Loaded only now, so --version and flag errors answer without loading the whole server.
     const { startEtcd } = await import('./embed.js');
     etcd = await startEtcd(cfg, { logger: log });

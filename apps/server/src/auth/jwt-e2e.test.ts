@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createPrivateKey, sign } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
@@ -164,18 +164,31 @@ describe('--auth-token jwt', { skip }, () => {
         .split('\n')
         .pop()!
         .replace(/^.* C \| etcdmain: /, '');
-    for (const spec of specs) {
-      const opts = { encoding: 'utf8' as const, cwd: dir, timeout: 20_000 };
-      const o = spawnSync(process.execPath, [ETCD_BIN, ...args('o', data), '--auth-token', spec], opts);
-      const e = spawnSync(
-        REFERENCE_ETCD,
-        [...args('e', k(`e-bad-${specs.indexOf(spec)}`)), '--auth-token', spec],
-        opts,
-      );
-      assert.equal(o.status, 1, `${spec}: ${o.stderr}`);
-      assert.equal(o.status, e.status, `${spec}: ${e.stderr}`);
+    // run side by side: each is a process start that fails at once
+    const exec = (cmd: string, argv: string[]) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(cmd, argv, { cwd: dir, timeout: 30_000 }, (err, _out, stderr) =>
+          resolve({ code: err ? Number(err.code) : 0, stderr }),
+        );
+      });
+    // etcd binds its ports before it reads --auth-token: each run gets its own
+    const eports = await freePorts(2 * specs.length);
+    const results = await Promise.all(
+      specs.map((spec, i) => {
+        const [ec, ep] = [eports[2 * i]!, eports[2 * i + 1]!];
+        const eargs = [...memberArgs('e', ec, ep, `e=http://127.0.0.1:${ep}`), '--data-dir', k(`e-bad-${i}`)];
+        return Promise.all([
+          exec(process.execPath, [ETCD_BIN, ...args('o', data), '--auth-token', spec]),
+          exec(REFERENCE_ETCD, [...eargs, '--auth-token', spec]),
+        ]);
+      }),
+    );
+    results.forEach(([o, e], i) => {
+      const spec = specs[i]!;
+      assert.equal(o.code, 1, `${spec}: ${o.stderr}`);
+      assert.equal(o.code, e.code, `${spec}: ${e.stderr}`);
       assert.equal(lastLine(o.stderr), lastLine(e.stderr), spec);
-    }
+    });
     const again = spawnEtcd(args('o', data), c!, dir);
     running.push(again);
     await again.waitLog('ready to serve client requests', 30_000);
