@@ -16,7 +16,8 @@ const HELP = `Usage:
 
 Member: --name, --data-dir, --wal-dir, --snapshot-count, --heartbeat-interval, --election-timeout,
   --listen-peer-urls, --listen-client-urls, --max-snapshots, --max-wals, --quota-backend-bytes,
-  --max-txn-ops, --max-request-bytes
+  --max-txn-ops, --max-request-bytes, --max-concurrent-streams
+Security: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auth-token, --auth-token-ttl
 Clustering: --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
   --initial-cluster-token, --advertise-client-urls, --strict-reconfig-check, --pre-vote,
   --auto-compaction-retention, --auto-compaction-mode
