@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { encodeLiteralBlock } from '@kv/api-proto/hpack';
 import { freePorts } from '../test-ports.js';
 import {
   type MemberProcess,
@@ -82,6 +84,73 @@ function firstStreamed(port: number, path: string, body: string): Promise<{ stat
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+const WATCH_CREATE = Buffer.from([0, 0, 0, 0, 5, 0x0a, 0x03, 0x0a, 0x01, 0x61]); // create_request{key:"a"}
+
+function h2frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const h = Buffer.alloc(9);
+  h.writeUIntBE(payload.length, 0, 3);
+  h[3] = type;
+  h[4] = flags;
+  h.writeUInt32BE(stream, 5);
+  return Buffer.concat([h, payload]);
+}
+
+/**
+ * A raw HTTP/2 client that acknowledges the server's SETTINGS and then opens three Watch streams anyway:
+ * what the server sends back, frame by frame (HEADERS/DATA per stream, RST_STREAM with its code).
+ */
+function overLimit(port: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const seen: string[] = [];
+    let buf = Buffer.alloc(0);
+    let opened = false;
+    sock.on('error', reject);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve(seen);
+    }, 1500);
+    sock.write(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'));
+    sock.write(h2frame(4, 0, 0, Buffer.alloc(0)));
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
+        const len = buf.readUIntBE(0, 3);
+        const [type, flags, id] = [buf[3]!, buf[4]!, buf.readUInt32BE(5) & 0x7fffffff];
+        const payload = buf.subarray(9, 9 + len);
+        buf = buf.subarray(9 + len);
+        if (type === 4 && (flags & 1) === 0) {
+          sock.write(h2frame(4, 1, 0, Buffer.alloc(0)));
+          // the SETTINGS that carries the limit: acknowledged, then ignored after a moment
+          if (len > 0 && !opened) {
+            opened = true;
+            setTimeout(() => {
+              for (const sid of [1, 3, 5]) {
+                const block = encodeLiteralBlock([
+                  [':method', 'POST'],
+                  [':scheme', 'http'],
+                  [':path', '/etcdserverpb.Watch/Watch'],
+                  [':authority', `127.0.0.1:${port}`],
+                  ['content-type', 'application/grpc'],
+                  ['te', 'trailers'],
+                ]);
+                sock.write(h2frame(1, 4, sid, block));
+                sock.write(h2frame(0, 0, sid, WATCH_CREATE));
+              }
+            }, 200);
+          }
+        } else if (type === 3) seen.push(`rst ${id} ${payload.readUInt32BE(0)}`);
+        else if (type === 7) seen.push(`goaway ${payload.readUInt32BE(4)}`);
+        else if (type === 1 || type === 0) seen.push(`${type === 1 ? 'headers' : 'data'} ${id}`);
+      }
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(seen);
+    });
+  });
+}
 
 const skip = !existsSync(REFERENCE_ETCD) && 'needs /usr/bin/etcd';
 
@@ -216,7 +285,6 @@ describe('client port HTTP side, with etcd 3.4 alongside', { skip }, () => {
   });
 
   test('--max-concurrent-streams 2: announced, a third watch on the connection waits for a free stream', async () => {
-    const watchCreate = Buffer.from([0, 0, 0, 0, 5, 0x0a, 0x03, 0x0a, 0x01, 0x61]); // create_request{key:"a"}
     const run = (port: number) =>
       new Promise<{ limit: number | undefined; order: string[] }>((resolve, reject) => {
         const s = http2.connect(`http://127.0.0.1:${port}`);
@@ -249,7 +317,7 @@ describe('client port HTTP side, with etcd 3.4 alongside', { skip }, () => {
                 resolve({ limit: settings.maxConcurrentStreams, order });
               }
             });
-            st.write(watchCreate);
+            st.write(WATCH_CREATE);
             return st;
           });
         });
@@ -259,6 +327,16 @@ describe('client port HTTP side, with etcd 3.4 alongside', { skip }, () => {
     assert.equal(o!.limit, 2);
     assert.deepEqual(o!.order.slice(2), ['closed 0', 'created 2']);
     assert.deepEqual(e!.order.slice(2), ['closed 0', 'created 2']);
+    // a client that ignores the limit it acknowledged: the extra stream is refused (REFUSED_STREAM, 7),
+    // the connection and the other two streams stay
+    const [ro, re] = await Promise.all(both().map((m) => overLimit(m.clientPort)));
+    for (const seen of [ro!, re!]) {
+      assert.deepEqual(
+        [...seen].sort(),
+        ['data 1', 'data 3', 'headers 1', 'headers 3', 'rst 5 7'],
+        JSON.stringify(seen),
+      );
+    }
   });
 });
 
