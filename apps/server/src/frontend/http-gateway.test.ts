@@ -371,3 +371,58 @@ test('--max-concurrent-streams and ETCD_MAX_CONCURRENT_STREAMS: bad values refus
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('no leader (one of two members left): /readyz fails linearizable_read, /livez ok, /health false as etcd 3.4', {
+  skip,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-noleader-'));
+  const started: MemberProcess[] = [];
+  const pair = async (real: boolean) => {
+    const [c1, p1, c2, p2] = await freePorts(4);
+    const cluster = `a=http://127.0.0.1:${p1},b=http://127.0.0.1:${p2}`;
+    const spawnOne = real ? spawnReferenceEtcd : spawnEtcd;
+    const tag = real ? 'e' : 'o';
+    const ms = [
+      spawnOne([...memberArgs('a', c1!, p1!, cluster), '--data-dir', join(dir, `${tag}a`)], c1!, dir),
+      spawnOne([...memberArgs('b', c2!, p2!, cluster), '--data-dir', join(dir, `${tag}b`)], c2!, dir),
+    ];
+    started.push(...ms);
+    await Promise.all(ms.map((m) => m.waitLog('ready to serve client requests', 30_000)));
+    ms[1]!.child.kill('SIGKILL');
+    await ms[1]!.exited;
+    return ms[0]!;
+  };
+  try {
+    const [ours, etcd] = await Promise.all([pair(false), pair(true)]);
+    // the survivor notices within an election timeout
+    const deadline = Date.now() + 15_000;
+    let health: [Reply, Reply] | undefined;
+    while (Date.now() < deadline) {
+      health = (await Promise.all([ours!, etcd!].map((m) => call(m.clientPort, 'GET', '/health')))) as [
+        Reply,
+        Reply,
+      ];
+      if (health[0].status === 503 && health[1].status === 503) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(comparable(health![0]), comparable(health![1]));
+    assert.equal(health![0].status, 503);
+    const p = ours!.clientPort;
+    assert.deepEqual([(await call(p, 'GET', '/livez')).status], [200]);
+    const r = await call(p, 'GET', '/readyz');
+    assert.equal(r.status, 503);
+    assert.match(
+      r.body,
+      /^\[\+\]data_corruption ok\n\[\+\]serializable_read ok\n\[-\]linearizable_read failed: etcdserver: (no leader|request timed out)\n\[\+\]non_learner ok\n\n$/,
+    );
+    assert.equal((await call(p, 'GET', '/readyz?exclude=linearizable_read')).status, 200);
+  } finally {
+    for (const m of started) {
+      if (m.child.exitCode === null && m.child.signalCode === null) {
+        m.child.kill('SIGTERM');
+        await m.exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
