@@ -96,7 +96,7 @@ export class EtcdServer implements EtcdServerApi {
   private membersNs!: Namespace;
   readonly lessor: Lessor;
   private alarms!: Alarms;
-  /** Users, roles, the auth switch; reloaded with the backend. Tokens are per member and memory only. */
+  /** Users, roles, the auth switch; reloaded with the backend. Simple tokens live in this member's memory. */
   auth!: AuthStore;
   private readonly tokens: TokenProvider;
   private applier!: Applier;
