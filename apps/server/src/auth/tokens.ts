@@ -1,7 +1,7 @@
 // etcd's "simple" token provider (one of token-provider.ts's): a token is 16 random letters chosen by the
-// member that received the Authenticate call, then "." and the raft index of the entry that assigned it. Every member assigns it
-// when it applies that entry, so tokens live in memory on each member and die with the process. A token
-// expires after --auth-token-ttl without use; each use restarts its clock.
+// member that received the Authenticate call, then "." and the raft index of the entry that assigned it.
+// Every member assigns it when it applies that entry, so tokens live in memory on each member and die
+// with the process. A token expires after --auth-token-ttl without use; each use restarts its clock.
 import { randomBytes } from 'node:crypto';
 import type { TokenInfo, TokenProvider } from './token-provider.js';
 
