@@ -1,4 +1,4 @@
-import { ConfigError } from './config/config.js';
+import { ConfigError, verifyConfig } from './config/config.js';
 import { type ParsedArgs, parseArgs } from './config/parse-args.js';
 import { createLogger } from './etcd-server/logger.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/version.js';
@@ -16,7 +16,8 @@ const HELP = `Usage:
 
 Member: --name, --data-dir, --wal-dir, --snapshot-count, --heartbeat-interval, --election-timeout,
   --listen-peer-urls, --listen-client-urls, --max-snapshots, --max-wals, --quota-backend-bytes,
-  --max-txn-ops, --max-request-bytes
+  --max-txn-ops, --max-request-bytes, --max-concurrent-streams
+Security: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auth-token, --auth-token-ttl
 Clustering: --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
   --initial-cluster-token, --advertise-client-urls, --strict-reconfig-check, --pre-vote,
   --auto-compaction-retention, --auto-compaction-mode
@@ -51,6 +52,8 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
   for (const w of parsed.warnings) log.warn(w);
   let etcd: import('./embed.js').Etcd;
   try {
+    // before loading the server, so that bad flag values (--auth-token's key files) answer at once
+    verifyConfig(cfg);
     // Loaded only now, so --version and flag errors answer without loading the whole server.
     const { startEtcd } = await import('./embed.js');
     etcd = await startEtcd(cfg, { logger: log });

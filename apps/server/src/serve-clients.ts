@@ -25,6 +25,8 @@ export const serveClients: ClientFrontEndFn = async (server, cfg) => {
         server,
         maxRequestBytes: cfg.maxRequestBytes,
         maxTxnOps: cfg.maxTxnOps,
+        maxConcurrentStreams: cfg.maxConcurrentStreams,
+        requestTimeoutMs: 5000 + 2 * cfg.electionTimeoutMs,
         version: { server: SERVER_VERSION, cluster: CLUSTER_VERSION },
         tls: url.startsWith('https:') ? tlsOf(cfg) : undefined,
       });

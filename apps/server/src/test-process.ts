@@ -14,8 +14,20 @@ export interface MemberProcess {
   waitLog(text: string, timeoutMs?: number): Promise<void>;
 }
 
+/** Debian's etcd 3.4, the reference our tests compare with. */
+export const REFERENCE_ETCD = '/usr/bin/etcd';
+
 export function spawnEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
-  const child = spawn(process.execPath, [ETCD_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnMember(process.execPath, [ETCD_BIN, ...args], clientPort, cwd);
+}
+
+/** The same member, run by the reference etcd 3.4. */
+export function spawnReferenceEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
+  return spawnMember(REFERENCE_ETCD, args, clientPort, cwd);
+}
+
+function spawnMember(cmd: string, args: string[], clientPort: number, cwd: string): MemberProcess {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   let partial = '';
   const onData = (d: Buffer) => {

@@ -8,7 +8,7 @@ import { authpb } from '@kv/api-proto';
 import type { Namespace } from '@kv/mvcc';
 import { etcdError } from '../errors.js';
 import { type KeyPermission, RangePermissions } from './permissions.js';
-import type { SimpleTokens } from './tokens.js';
+import type { TokenProvider } from './token-provider.js';
 
 export const ROOT = 'root';
 const ENABLED_KEY = Buffer.from('authEnabled');
@@ -46,7 +46,7 @@ export class AuthStore {
 
   constructor(
     private readonly ns: AuthNamespaces,
-    readonly tokens: SimpleTokens,
+    readonly tokens: TokenProvider,
   ) {
     this.enabledFlag = ns.auth.get(ENABLED_KEY)?.[0] === 1;
     const r = ns.auth.get(REVISION_KEY);
@@ -104,12 +104,12 @@ export class AuthStore {
     this.tokens.clear();
   }
 
-  /** Applies an Authenticate entry: the token `${prefix}.${index}` for `name`. */
+  /** Applies an Authenticate entry: the token for `name` (simple: `${prefix}.${index}`; jwt: signed). */
   authenticate(name: string, prefix: string, index: number): string {
     if (!this.enabledFlag) throw etcdError('AuthNotEnabled');
     const u = this.users.get(name);
     if (!u || u.noPassword) throw etcdError('AuthFailed');
-    return this.tokens.assign(prefix, index, name);
+    return this.tokens.assign(prefix, index, name, this.rev);
   }
 
   userAdd(name: string, hashedPassword: string, noPassword: boolean): void {
@@ -253,7 +253,12 @@ export class AuthStore {
 
   /** The user a token names now; undefined for an unknown or expired token. */
   tokenUser(token: string): string | undefined {
-    return this.tokens.user(token);
+    return this.tokenInfo(token)?.username;
+  }
+
+  /** Who a token names and at which auth revision (a JWT carries the one it was issued at). */
+  tokenInfo(token: string): AuthInfo | undefined {
+    return this.tokens.info(token, this.rev);
   }
 
   isAdminPermitted(ai: AuthInfo | null | undefined): void {

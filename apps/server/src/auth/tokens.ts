@@ -1,8 +1,9 @@
-// etcd's "simple" token provider: a token is 16 random letters chosen by the member that received the
-// Authenticate call, then "." and the raft index of the entry that assigned it. Every member assigns it
-// when it applies that entry, so tokens live in memory on each member and die with the process. A token
-// expires after --auth-token-ttl without use; each use restarts its clock.
+// etcd's "simple" token provider (one of token-provider.ts's): a token is 16 random letters chosen by the
+// member that received the Authenticate call, then "." and the raft index of the entry that assigned it.
+// Every member assigns it when it applies that entry, so tokens live in memory on each member and die
+// with the process. A token expires after --auth-token-ttl without use; each use restarts its clock.
 import { randomBytes } from 'node:crypto';
+import type { TokenInfo, TokenProvider } from './token-provider.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const PREFIX_LEN = 16;
@@ -13,7 +14,7 @@ interface Entry {
   expiresAt: number;
 }
 
-export class SimpleTokens {
+export class SimpleTokens implements TokenProvider {
   private readonly tokens = new Map<string, Entry>();
   private assigned = 0;
 
@@ -36,8 +37,22 @@ export class SimpleTokens {
     return m === null ? -1 : Number(m[1]);
   }
 
+  prefix(): string {
+    return SimpleTokens.prefix();
+  }
+
+  indexNeeded(token: string): number {
+    return SimpleTokens.index(token);
+  }
+
+  /** A simple token carries no revision: it runs at the store's current one. */
+  info(token: string, currentRevision: number): TokenInfo | undefined {
+    const user = this.user(token);
+    return user === undefined ? undefined : { username: user, revision: currentRevision };
+  }
+
   /** Applies an Authenticate entry: `${prefix}.${index}` now names `user`. */
-  assign(prefix: string, index: number, user: string): string {
+  assign(prefix: string, index: number, user: string, _revision?: number): string {
     const token = `${prefix}.${index}`;
     if (++this.assigned % 256 === 0) this.sweep();
     this.tokens.set(token, { user, expiresAt: this.now() + this.ttlMs });

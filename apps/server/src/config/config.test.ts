@@ -113,9 +113,15 @@ test('verification after parsing', () => {
   assert.equal(auth.authTokenTtl, 5);
   assert.throws(
     () => verifyConfig(parseArgs(['--auth-token', 'jwt,pub-key=a,priv-key=b'], {}).config),
-    /--auth-token jwt is not supported/,
+    /^ConfigError: auth: problem loading JWT options: open a: no such file or directory\nauth: invalid auth options$/,
   );
   assert.throws(() => verifyConfig(parseArgs(['--auth-token', 'bogus'], {}).config), /invalid auth options/);
+  // --max-concurrent-streams: uint32, default math.MaxUint32, also from the environment
+  assert.equal(parseArgs([], {}).config.maxConcurrentStreams, 4294967295);
+  assert.equal(parseArgs(['--max-concurrent-streams', '3'], {}).config.maxConcurrentStreams, 3);
+  const env = parseArgs([], { ETCD_MAX_CONCURRENT_STREAMS: '7' });
+  assert.equal(env.config.maxConcurrentStreams, 7);
+  assert.deepEqual(env.warnings, []);
 });
 
 test('initial cluster and durations', () => {

@@ -1,3 +1,4 @@
+import { AuthOptionsError, newTokenProvider } from '../auth/token-provider.js';
 import { parseRetention } from '../etcd-server/compactor.js';
 
 // The member's configuration: what etcd's flags set, with etcd's defaults.
@@ -48,10 +49,12 @@ export interface EtcdConfig {
   trustedCaFile: string;
   /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
   clientCertAuth: boolean;
-  /** --auth-token: only etcd's "simple" tokens are implemented (JWT is refused at start). */
+  /** --auth-token: `simple`, or `jwt,sign-method=...,pub-key=...,priv-key=...,ttl=...` (auth/token-provider.ts). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
   authTokenTtl: number;
+  /** --max-concurrent-streams: HTTP/2 streams one client connection may have open (0: no limit, as grpc-go). */
+  maxConcurrentStreams: number;
 }
 
 export const DEFAULT_QUOTA_BACKEND_BYTES = 2 * 1024 * 1024 * 1024;
@@ -93,6 +96,7 @@ export function defaultConfig(): EtcdConfig {
     clientCertAuth: false,
     authToken: 'simple',
     authTokenTtl: 300,
+    maxConcurrentStreams: 0xffffffff,
   };
 }
 
@@ -137,15 +141,14 @@ export function verifyConfig(c: EtcdConfig): void {
   }
   if (c.listenClientUrls.length === 0) throw bad('--listen-client-urls must not be empty');
   if (c.listenPeerUrls.length === 0) throw bad('--listen-peer-urls must not be empty');
-  const tokenType = c.authToken.split(',')[0];
-  if (tokenType !== 'simple') {
-    // etcd fails to start on token options it cannot use; JWT is the one etcd has and we do not.
-    throw new ConfigError(
-      tokenType === 'jwt'
-        ? 'auth: --auth-token jwt is not supported by this server (use simple)'
-        : 'auth: invalid auth options',
-      1,
-    );
+  try {
+    // Building the provider reads and checks the key files, so a bad --auth-token fails before any
+    // state is touched.
+    newTokenProvider(c.authToken, Math.max(1, c.authTokenTtl) * 1000);
+  } catch (e) {
+    if (!(e instanceof AuthOptionsError)) throw e;
+    // etcd logs the reason for a generic "invalid auth options" first
+    throw new ConfigError(e.detail ? `auth: ${e.detail}\n${e.message}` : e.message, 1);
   }
   const https = c.listenClientUrls.find((u) => /^https:/i.test(u));
   if (https && (!c.certFile || !c.keyFile)) {

@@ -3,7 +3,7 @@ import { parseUrlList } from './urls.js';
 
 // Every flag etcd 3.4 knows. Those with a `key` set the config; the rest are accepted and ignored so that
 // command lines written for etcd keep working (peer TLS, proxy, discovery and profiling are not implemented).
-type Kind = 'string' | 'uint' | 'int' | 'bool' | 'urls' | 'choice' | 'duration';
+type Kind = 'string' | 'uint' | 'uint32' | 'int' | 'bool' | 'urls' | 'choice' | 'duration';
 
 export interface FlagSpec {
   name: string;
@@ -38,7 +38,7 @@ export const FLAGS: readonly FlagSpec[] = [
   f('backend-batch-limit', 'uint'),
   f('max-txn-ops', 'uint', 'maxTxnOps'),
   f('max-request-bytes', 'uint', 'maxRequestBytes'),
-  f('max-concurrent-streams', 'uint'),
+  f('max-concurrent-streams', 'uint32', 'maxConcurrentStreams'),
   f('grpc-keepalive-min-time', 'duration'),
   f('grpc-keepalive-interval', 'duration'),
   f('grpc-keepalive-timeout', 'duration'),
@@ -146,6 +146,15 @@ export function parseFlagValue(spec: FlagSpec, text: string): unknown {
     case 'uint': {
       if (!/^\+?\d+$/.test(text)) throw new Error('parse error');
       return Number(text);
+    }
+    case 'uint32': {
+      // etcd's uint32 flags report strconv.ParseUint's errors
+      if (!/^\d+$/.test(text))
+        throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(text)}: invalid syntax`);
+      const n = Number(text);
+      if (n > 0xffffffff)
+        throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(text)}: value out of range`);
+      return n;
     }
     case 'int': {
       if (!/^[+-]?\d+$/.test(text)) throw new Error('parse error');

@@ -26,7 +26,7 @@ import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from 
 import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permission-check.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
-import { SimpleTokens } from '../auth/tokens.js';
+import { newTokenProvider, type TokenProvider } from '../auth/token-provider.js';
 import { writeBackendBolt } from '../backend-file/bolt-export.js';
 import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
@@ -96,9 +96,9 @@ export class EtcdServer implements EtcdServerApi {
   private membersNs!: Namespace;
   readonly lessor: Lessor;
   private alarms!: Alarms;
-  /** Users, roles, the auth switch; reloaded with the backend. Tokens are per member and memory only. */
+  /** Users, roles, the auth switch; reloaded with the backend. Simple tokens live in this member's memory. */
   auth!: AuthStore;
-  private readonly tokens: SimpleTokens;
+  private readonly tokens: TokenProvider;
   private applier!: Applier;
   private readonly rs: RaftStorage;
   readonly rawNode: RawNodeT;
@@ -159,7 +159,8 @@ export class EtcdServer implements EtcdServerApi {
       pending: () => this.waiters.size,
       dbSize: () => (this.stopped ? 0 : this.backend.approximateSize()),
     });
-    this.tokens = new SimpleTokens(Math.max(1, cfg.authTokenTtl) * 1000);
+    // --auth-token was checked by verifyConfig; a bad one throws here too (embedding code)
+    this.tokens = newTokenProvider(cfg.authToken, Math.max(1, cfg.authTokenTtl) * 1000, (m) => log.warn(m));
     this.reqIds = new RequestIdGenerator(this.id);
     this.leaseIds = new LeaseIdGenerator(this.id);
     this.lessor = new Lessor({
@@ -1263,15 +1264,15 @@ export class EtcdServer implements EtcdServerApi {
       const cn = caller.commonName();
       return cn === undefined ? null : { username: cn, revision: this.auth.revision };
     }
-    const index = SimpleTokens.index(token);
+    const index = this.tokens.indexNeeded(token);
     if (index < 0) throw etcdError('InvalidAuthToken');
     const end = Date.now() + this.requestTimeoutMs;
     while (index > this.appliedIndex && !this.stopped && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 10));
     }
-    const user = this.auth.tokenUser(token);
-    if (user === undefined) throw etcdError('InvalidAuthToken');
-    return { username: user, revision: this.auth.revision };
+    const who = this.auth.tokenInfo(token);
+    if (who === undefined) throw etcdError('InvalidAuthToken');
+    return who;
   }
 
   /** With auth on, the caller must be some user (etcd's requireAuthInfo). */
@@ -1299,7 +1300,7 @@ export class EtcdServer implements EtcdServerApi {
 
   /** A read checked at one auth revision is refused if the rights changed before it was answered. */
   private checkAuthRevision(who: AuthInfo | null): void {
-    if (who !== null && who.revision !== this.auth.revision) throw etcdError('AuthOldRevision');
+    if (who !== null && who.revision < this.auth.revision) throw etcdError('AuthOldRevision');
   }
 
   /** Proposes an auth request as the caller; apply checks the caller's rights. */
@@ -1334,7 +1335,7 @@ export class EtcdServer implements EtcdServerApi {
     for (let attempt = 0; attempt < 5; attempt++) {
       const checked = await this.auth.checkPassword(req.name ?? '', req.password ?? '', verifyPassword);
       const resp = await this.proposeOk<etcdserverpb.AuthenticateResponse.$Properties>({
-        authenticate: { name: req.name ?? '', simpleToken: SimpleTokens.prefix() },
+        authenticate: { name: req.name ?? '', simpleToken: this.tokens.prefix() },
       });
       if (checked === this.auth.revision) return resp;
     }

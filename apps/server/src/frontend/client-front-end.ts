@@ -23,6 +23,10 @@ export interface ClientFrontEndOptions {
   metrics?: MetricsSource;
   /** Served at GET /version. */
   version?: { server: string; cluster: string };
+  /** --max-concurrent-streams: streams per client HTTP/2 connection (0 or unset: 2^32-1, as etcd). */
+  maxConcurrentStreams?: number;
+  /** etcd's request timeout (5 s + 2 election timeouts), bounding the health probes' reads. */
+  requestTimeoutMs?: number;
   /** Serve over TLS (https / gRPC with TLS) instead of plain HTTP and h2c. */
   tls?: ClientTlsOptions;
 }
@@ -36,7 +40,10 @@ export class ClientFrontEnd {
   constructor(opts: ClientFrontEndOptions) {
     const maxRequestBytes = opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.table = etcdServices(opts.server, { maxRequestBytes, maxTxnOps: opts.maxTxnOps ?? 128 });
-    this.grpc = new GrpcServer({ maxReceiveMessageLength: maxRequestBytes + GRPC_OVERHEAD_BYTES });
+    this.grpc = new GrpcServer({
+      maxReceiveMessageLength: maxRequestBytes + GRPC_OVERHEAD_BYTES,
+      maxConcurrentStreams: opts.maxConcurrentStreams,
+    });
     for (const entry of this.table.values()) {
       const m = entry.method;
       const def = {
@@ -55,8 +62,13 @@ export class ClientFrontEnd {
       maxBodyBytes: maxRequestBytes + GRPC_OVERHEAD_BYTES,
       version: opts.version ?? { server: '3.4.23', cluster: '3.4.0' },
       metrics: opts.metrics ?? promClient.register,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 7000,
     });
-    const targets = { h2: this.grpc.h2, http1: this.http1 };
+    const targets = {
+      h2: this.grpc.h2,
+      http1: this.http1,
+      maxConcurrentStreams: this.grpc.maxConcurrentStreams,
+    };
     this.listener = opts.tls ? createTlsClientListener(targets, opts.tls) : createClientListener(targets);
   }
 

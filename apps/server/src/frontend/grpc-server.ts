@@ -51,6 +51,8 @@ export type StreamHandler<Req = any, Res = any> = (call: ServerStream<Req, Res>)
 export interface GrpcServerOptions {
   /** Largest request message accepted (etcd: --max-request-bytes + 512 KiB). */
   maxReceiveMessageLength?: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS sent to clients (etcd's --max-concurrent-streams); default 2^32-1. */
+  maxConcurrentStreams?: number;
   /** Serves HTTP/2 requests that are not gRPC (e.g. h2c GET /health); default answers 415. */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 }
@@ -414,14 +416,20 @@ export class GrpcServer {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
   private readonly maxRecv: number;
+  readonly maxConcurrentStreams: number;
   private readonly fallback: GrpcServerOptions['fallback'];
 
   constructor(opts: GrpcServerOptions = {}) {
     this.maxRecv = opts.maxReceiveMessageLength ?? DEFAULT_MAX_RECV;
+    // grpc-go takes 0 as no limit
+    this.maxConcurrentStreams = opts.maxConcurrentStreams || 0xffffffff;
     this.fallback = opts.fallback;
     this.h2 = http2.createServer({
-      // etcd allows unbounded concurrent streams per connection; clients multiplex everything on one.
-      settings: { maxConcurrentStreams: 1 << 20, initialWindowSize: 1 << 20, maxHeaderListSize: 1 << 16 },
+      settings: {
+        maxConcurrentStreams: this.maxConcurrentStreams,
+        initialWindowSize: 1 << 20,
+        maxHeaderListSize: 1 << 16,
+      },
       maxSessionMemory: 256,
       maxSessionInvalidFrames: 100,
     });

@@ -7,7 +7,7 @@
 // :authority nghttp2 accepts goes to node:http2 untouched (the native socket, no cost after this), and one
 // whose :authority it would refuse goes through a filter that re-encodes every request's header block
 // with the authority cut down to host:port. Holding back needs the server's connection preface, since
-// grpc-go sends nothing before it: we send an empty SETTINGS frame ourselves and drop the client's
+// grpc-go sends nothing before it: we send a SETTINGS frame ourselves and drop the client's
 // acknowledgement of it, which node:http2 would otherwise take for a protocol error.
 import type * as http2 from 'node:http2';
 import type * as net from 'node:net';
@@ -29,7 +29,19 @@ const MAX_FRAME = 16_384;
 /** How long a connection that sends no request is held back before it goes to node:http2 as it is. */
 const IDLE_HANDOVER_MS = 250;
 
-const EMPTY_SETTINGS = Buffer.from([0, 0, 0, SETTINGS, 0, 0, 0, 0, 0]);
+const SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
+
+/**
+ * The SETTINGS frame we open with. It carries the stream limit, when there is one, so that a client
+ * knows it from the server's first frame (as with grpc-go) rather than only from node:http2's SETTINGS
+ * after the hand-over, by which time it may have opened more streams than allowed.
+ */
+function prefaceSettings(maxConcurrentStreams: number | undefined): Buffer {
+  if (maxConcurrentStreams === undefined) return Buffer.from([0, 0, 0, SETTINGS, 0, 0, 0, 0, 0]);
+  const f = Buffer.from([0, 0, 6, SETTINGS, 0, 0, 0, 0, 0, 0, SETTINGS_MAX_CONCURRENT_STREAMS, 0, 0, 0, 0]);
+  f.writeUInt32BE(maxConcurrentStreams, 11);
+  return f;
+}
 
 /** What nghttp2 accepts in :authority (RFC 3986 authority characters). */
 const GOOD_AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:%@[\]]*$/;
@@ -179,12 +191,13 @@ export function routeHttp2(
   first: Buffer,
   h2: http2.Http2Server,
   onDone: () => void,
+  maxConcurrentStreams?: number,
 ): void {
   let buf = first;
   let ackSeen = false;
   let done = false;
   let idle: NodeJS.Timeout | undefined;
-  socket.write(EMPTY_SETTINGS);
+  socket.write(prefaceSettings(maxConcurrentStreams));
 
   const handOver = (authority: string | undefined) => {
     done = true;

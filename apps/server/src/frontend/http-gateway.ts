@@ -2,7 +2,6 @@
 // GET /version and GET /metrics. JSON calls run through the same handler table as gRPC.
 import * as http from 'node:http';
 import {
-  etcdserverpb,
   findGatewayMethod,
   GatewayError,
   gatewayErrorJson,
@@ -16,6 +15,7 @@ import type { HandlerTable } from '../api/handlers';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
 import type { EtcdServerApi } from '../server-api';
 import type { CallContext, ServerStream } from './grpc-server';
+import { isHealthPath, serveHealth } from './health';
 import { JsonValueSplitter } from './json-stream';
 
 export interface MetricsSource {
@@ -31,6 +31,8 @@ export interface HttpGatewayOptions {
   /** What GET /version reports (etcd 3.4: {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}). */
   version: { server: string; cluster: string };
   metrics: MetricsSource;
+  /** How long a health probe's read may take (etcd's request timeout: 5 s + 2 election timeouts). */
+  requestTimeoutMs: number;
 }
 
 // etcd's HTTP handlers answer every request with these.
@@ -66,10 +68,43 @@ async function handle(
   res: http.ServerResponse,
 ): Promise<void> {
   const url = req.url ?? '/';
-  const path = url.split('?')[0]!;
+  const q = url.indexOf('?');
+  const query = q < 0 ? '' : url.slice(q + 1);
   res.on('error', () => {});
+  // etcd's CORS wrapper answers OPTIONS before its mux looks at the path.
+  if (req.method === 'OPTIONS') {
+    res.writeHead(200, CORS);
+    res.end();
+    return;
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(q < 0 ? url : url.slice(0, q));
+  } catch {
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('400 Bad Request');
+    return;
+  }
+  // etcd 3.4 still answers the /v3beta/ gateway of 3.3 by rewriting it to /v3/ (embed's access
+  // controller), before its mux cleans the path; /v3alpha/ is gone.
+  if (path.startsWith('/v3beta/')) path = `/v3/${path.slice('/v3beta/'.length)}`;
+  const clean = cleanPath(path);
+  // Go's ServeMux: an unclean path, or a registered subtree without its slash, is redirected.
+  if (clean !== path || path === '/v3') {
+    redirect(req, res, `${encodeURI(path === '/v3' ? '/v3/' : clean)}${q < 0 ? '' : `?${query}`}`);
+    return;
+  }
+  if (isHealthPath(path)) {
+    return serveHealth(
+      opts.server,
+      req.method ?? 'GET',
+      path,
+      new URLSearchParams(query),
+      res,
+      opts.requestTimeoutMs,
+    );
+  }
   if (req.method === 'GET' || req.method === 'HEAD') {
-    if (path === '/health') return health(opts, res);
     if (path === '/version') {
       res.writeHead(200, { ...CORS, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ etcdserver: opts.version.server, etcdcluster: opts.version.cluster }));
@@ -81,11 +116,6 @@ async function handle(
       res.end(text);
       return;
     }
-  }
-  if (req.method === 'OPTIONS') {
-    res.writeHead(200, CORS);
-    res.end();
-    return;
   }
   if (!path.startsWith('/v3/')) {
     res.writeHead(404, {
@@ -221,6 +251,45 @@ function serveRequestStream(
   req.on('error', () => {});
 }
 
+/** Go's cleanPath: `.`, `..` and repeated slashes resolved, a trailing slash kept. */
+export function cleanPath(p: string): string {
+  if (p === '') return '/';
+  if (p[0] !== '/') p = `/${p}`;
+  const parts: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') parts.pop();
+    else parts.push(seg);
+  }
+  let np = `/${parts.join('/')}`;
+  if (p.endsWith('/') && np !== '/') np += '/';
+  return np;
+}
+
+/** Go's http.Redirect with 301: a small HTML body for GET and HEAD only. */
+function redirect(req: http.IncomingMessage, res: http.ServerResponse, location: string): void {
+  const get = req.method === 'GET' || req.method === 'HEAD';
+  const body = get ? `<a href="${htmlEscape(location)}">Moved Permanently</a>.\n\n` : '';
+  res.writeHead(301, {
+    ...CORS,
+    Location: location,
+    ...(get ? { 'Content-Type': 'text/html; charset=utf-8' } : {}),
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+function htmlEscape(s: string): string {
+  const named: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&#34;',
+    "'": '&#39;',
+  };
+  return s.replace(/[&<>"']/g, (c) => named[c]!);
+}
+
 function sendError(res: http.ServerResponse, code: number, message: string): void {
   if (res.headersSent) {
     res.end();
@@ -228,32 +297,6 @@ function sendError(res: http.ServerResponse, code: number, message: string): voi
   }
   res.writeHead(httpStatusFromGrpcCode(code), { ...CORS, 'Content-Type': 'application/json' });
   res.end(gatewayErrorJson(code, message));
-}
-
-/** etcd 3.4's /health: false with 503 when an alarm is raised, there is no leader, or a read fails. */
-async function health(opts: HttpGatewayOptions, res: http.ServerResponse): Promise<void> {
-  let ok = true;
-  try {
-    const alarms = await opts.server.alarm(etcdserverpb.AlarmRequest.fromObject({ action: 0 }));
-    if ((alarms.alarms ?? []).length > 0) ok = false;
-    if (ok && opts.server.leader() === 0n) ok = false;
-    if (ok) {
-      const read = opts.server.range(etcdserverpb.RangeRequest.fromObject({ key: Buffer.from('health') }));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), 1000);
-      });
-      try {
-        await Promise.race([read, timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  } catch {
-    ok = false;
-  }
-  res.writeHead(ok ? 200 : 503, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(ok ? '{"health":"true"}' : '{"health":"false"}');
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | null> {

@@ -16,6 +16,8 @@ function ignore(): void {}
 export interface ClientListenerTargets {
   h2: http2.Http2Server;
   http1: http.Server;
+  /** Announced in the SETTINGS frame sent before node:http2 takes a connection (h2-authority.ts). */
+  maxConcurrentStreams?: number;
 }
 
 /** Routes one accepted socket by its first bytes. */
@@ -33,7 +35,7 @@ export function sniffConnection(socket: net.Socket, targets: ClientListenerTarge
     socket.removeListener('close', onClose);
     if (isH2) {
       // the sniff timeout stays armed until the first request has been seen (h2-authority.ts)
-      routeHttp2(socket, buf, targets.h2, () => clearTimeout(timer));
+      routeHttp2(socket, buf, targets.h2, () => clearTimeout(timer), targets.maxConcurrentStreams);
     } else {
       clearTimeout(timer);
       // node:http consumes the socket's handle directly, so buffered bytes would never reach its
