@@ -14,8 +14,17 @@ export interface MemberProcess {
   waitLog(text: string, timeoutMs?: number): Promise<void>;
 }
 
-export function spawnEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
-  const child = spawn(process.execPath, [ETCD_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts our etcd, or with `command` another binary (Debian's /usr/bin/etcd) logged the same way. */
+export function spawnEtcd(
+  args: string[],
+  clientPort: number,
+  cwd: string,
+  command: string[] = [process.execPath, ETCD_BIN],
+): MemberProcess {
+  const child = spawn(command[0]!, [...command.slice(1), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log: string[] = [];
   let partial = '';
   const onData = (d: Buffer) => {
@@ -50,18 +59,21 @@ export function memberArgs(
   clientPort: number,
   peerPort: number,
   initialCluster: string,
+  scheme: { peer?: 'http' | 'https'; client?: 'http' | 'https' } = {},
 ): string[] {
+  const peer = `${scheme.peer ?? 'http'}://127.0.0.1:${peerPort}`;
+  const client = `${scheme.client ?? 'http'}://127.0.0.1:${clientPort}`;
   return [
     '--name',
     name,
     '--listen-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    client,
     '--advertise-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    client,
     '--listen-peer-urls',
-    `http://127.0.0.1:${peerPort}`,
+    peer,
     '--initial-advertise-peer-urls',
-    `http://127.0.0.1:${peerPort}`,
+    peer,
     '--initial-cluster',
     initialCluster,
   ];

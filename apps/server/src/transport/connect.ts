@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
 import { encodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
-import { dialPeerSocket, type PeerTls } from './peer-tls.js';
+import { dialPeerSocket, type PeerDialTls } from './peer-tls.js';
 
 export class PeerRejectedError extends Error {
   constructor(reason: string) {
@@ -19,7 +19,7 @@ export function dialPeer(
   hello: Hello,
   timeoutMs: number,
   onFrame: (f: Frame) => void,
-  peerTls?: PeerTls,
+  peerTls?: PeerDialTls,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const { socket, ready } = dialPeerSocket(url, peerTls);
@@ -72,7 +72,7 @@ export function dialPeer(
 }
 
 /** Asks a member at `url` for its cluster's members (the answer to an 'info' hello), as JSON text. */
-export function fetchClusterInfo(url: string, timeoutMs: number, peerTls?: PeerTls): Promise<string> {
+export function fetchClusterInfo(url: string, timeoutMs: number, peerTls?: PeerDialTls): Promise<string> {
   return new Promise((resolve, reject) => {
     const { socket, ready } = dialPeerSocket(url, peerTls);
     const decoder = new FrameDecoder();

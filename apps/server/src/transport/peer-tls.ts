@@ -11,17 +11,23 @@ import * as tls from 'node:tls';
 // dials with TLS, http:// stays plain TCP even when certificates are configured (as etcd ignores them there).
 // The framing and the cluster-ID handshake run unchanged inside the TLS stream.
 
-export interface PeerTls {
-  cert: Buffer;
-  key: Buffer;
+/** What dialing an https:// peer needs; a member always has a certificate, other callers may not. */
+export interface PeerDialTls {
+  cert?: Buffer;
+  key?: Buffer;
   /** Verifies the other members' certificates; without it, the system's roots. */
   ca?: Buffer;
+  /** Accept any certificate from the member dialed (auto TLS: self-signed, as etcd's InsecureSkipVerify). */
+  insecureSkipVerify?: boolean;
+}
+
+export interface PeerTls extends PeerDialTls {
+  cert: Buffer;
+  key: Buffer;
   /** Require peers to present a certificate the CA signed (--peer-client-cert-auth or a CA file given). */
   clientCertAuth: boolean;
   /** A peer's certificate must carry this subject common name (--peer-cert-allowed-cn). */
   allowedCn?: string;
-  /** Accept any certificate from the member dialed (auto TLS: self-signed, as etcd's InsecureSkipVerify). */
-  insecureSkipVerify: boolean;
 }
 
 /** How long a TLS handshake may take before the connection is dropped (node's default is 120 s). */
@@ -35,7 +41,7 @@ export const isTlsUrl = (url: string): boolean => /^https:/i.test(url);
  */
 export function dialPeerSocket(
   url: string,
-  peerTls: PeerTls | undefined,
+  peerTls: PeerDialTls | undefined,
 ): { socket: Socket; ready: 'connect' | 'secureConnect' } {
   const u = new URL(url);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -95,7 +101,11 @@ export function createPeerServer(
   );
   server.on('connection', onRaw);
   server.on('tlsClientError', (err, socket) => {
-    log('warn', `rejected peer connection from ${socket.remoteAddress}: ${err.message}`);
+    // A certificate that fails verification is cut by node after the handshake, which reports only the
+    // hang-up; the reason is on the socket.
+    const why = socket.authorizationError ? `client certificate: ${socket.authorizationError}` : err.message;
+    const from = socket.remoteAddress ? ` from ${socket.remoteAddress}` : '';
+    log('warn', `rejected peer connection${from}: ${why}`);
   });
   return server;
 }

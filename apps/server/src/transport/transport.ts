@@ -225,6 +225,7 @@ export class Transport {
     let snapshotDir = '';
     let sawData = false;
     const handshakeTimer = setTimeout(() => socket.destroy(), 5000);
+    socket.on('close', () => clearTimeout(handshakeTimer));
     socket.on('data', (chunk: Buffer) => {
       // A hello frame starts with its length (28); 0x16 is a TLS ClientHello sent to an http:// URL.
       const first = !sawData;
