@@ -2,7 +2,7 @@
 // (and refusing a member whose certificate that CA did not sign), members with self-signed peer
 // certificates (--peer-auto-tls), and --auto-tls on a client URL driven by Debian's etcdctl next to etcd 3.4.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import * as tls from 'node:tls';
 import { makeCa, makeSignedCert } from './test-certs.js';
 import { TestClient } from './test-client.js';
 import { freePorts } from './test-ports.js';
-import { type MemberProcess, memberArgs, spawnEtcd } from './test-process.js';
+import { ETCD_BIN, type MemberProcess, memberArgs, spawnEtcd } from './test-process.js';
 import { fetchClusterInfo } from './transport/connect.js';
 
 const ETCD = '/usr/bin/etcd';
@@ -223,6 +223,28 @@ test('--auto-tls on an https client URL: Debian etcdctl gets the same answers as
   } finally {
     for (const m of procs) if (m.child.exitCode === null) m.child.kill('SIGKILL');
     await Promise.all(procs.map((m) => m.exited));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an https:// peer URL without certificates or auto TLS: both refuse to start with the same words', {
+  skip: !existsSync(ETCD) && 'needs Debian etcd 3.4',
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-notls-'));
+  try {
+    const [cp, pp] = await freePorts(2);
+    const args = memberArgs('a', cp!, pp!, `a=https://127.0.0.1:${pp}`, { peer: 'https' });
+    const want = `cannot listen on TLS for 127.0.0.1:${pp}: KeyFile and CertFile are not presented`;
+    for (const command of [[process.execPath, ETCD_BIN], [ETCD]]) {
+      const r = spawnSync(command[0]!, [...command.slice(1), ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      assert.equal(r.status, 1, `${command.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(want), r.stderr);
+    }
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
