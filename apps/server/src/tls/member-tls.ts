@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdConfig } from '../config/config.js';
 import type { ClientTlsOptions } from '../frontend/listener.js';
-import type { PeerTls } from '../transport/peer-tls.js';
+import { isTlsUrl, type PeerTls } from '../transport/peer-tls.js';
 import { hostsOf, selfCert } from './auto-tls.js';
 
 type Warn = (msg: string) => void;
@@ -12,6 +12,17 @@ type Warn = (msg: string) => void;
 
 /** The peer transport's certificates, or undefined when the member has none (plain http:// peers). */
 export function peerTlsOf(cfg: EtcdConfig, warn: Warn = () => {}): PeerTls | undefined {
+  const tls = peerTlsFromFlags(cfg, warn);
+  if (tls) {
+    for (const url of cfg.listenPeerUrls.filter((u) => !isTlsUrl(u)))
+      warn(
+        `scheme is HTTP while key and cert files are present; ignoring key and cert files (peer-url ${url})`,
+      );
+  }
+  return tls;
+}
+
+function peerTlsFromFlags(cfg: EtcdConfig, warn: Warn): PeerTls | undefined {
   if (cfg.peerCertFile || cfg.peerKeyFile) {
     if (cfg.peerAutoTls) warn('ignoring peer auto TLS since certs given');
     return {
