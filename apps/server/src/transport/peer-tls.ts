@@ -19,6 +19,8 @@ export interface PeerDialTls {
   ca?: Buffer;
   /** Accept any certificate from the member dialed (auto TLS: self-signed, as etcd's InsecureSkipVerify). */
   insecureSkipVerify?: boolean;
+  /** The other side's certificate must carry this subject common name (--peer-cert-allowed-cn). */
+  allowedCn?: string;
 }
 
 export interface PeerTls extends PeerDialTls {
@@ -26,8 +28,6 @@ export interface PeerTls extends PeerDialTls {
   key: Buffer;
   /** Require peers to present a certificate the CA signed (--peer-client-cert-auth or a CA file given). */
   clientCertAuth: boolean;
-  /** A peer's certificate must carry this subject common name (--peer-cert-allowed-cn). */
-  allowedCn?: string;
 }
 
 /** How long a TLS handshake may take before the connection is dropped (node's default is 120 s). */
@@ -55,6 +55,12 @@ export function dialPeerSocket(
     key: peerTls?.key,
     ca: peerTls?.ca,
     rejectUnauthorized: !peerTls?.insecureSkipVerify,
+    // etcd checks the allowed common name on both ends of a peer connection.
+    checkServerIdentity: (name, cert) =>
+      tls.checkServerIdentity(name, cert) ??
+      (peerTls?.allowedCn && cert.subject?.CN !== peerTls.allowedCn
+        ? new Error(`certificate CN ${cert.subject?.CN ?? '(none)'} is not allowed`)
+        : undefined),
   });
   return { socket, ready: 'secureConnect' };
 }

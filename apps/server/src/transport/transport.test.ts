@@ -227,18 +227,21 @@ test('with client certificate auth, only certificates the CA signed with the all
     const good = await node(2n, 7n, 0, strict(c2!));
     const wrongCn = await node(3n, 7n, 0, strict(c3!));
     const noCa = await node(4n, 7n, 0, autoTls());
-    for (const n of [good, wrongCn, noCa]) {
+    // The check is on both ends: this one's certificate passes, but it wants a CN the server's lacks.
+    const picky = await node(5n, 7n, 0, strict(c2!, 'm9'));
+    for (const n of [good, wrongCn, noCa, picky]) {
       n.t.addPeer(1n, [server.url]);
       n.t.send(1n, Buffer.from(`from ${n === good ? 'good' : 'bad'}`));
     }
     await waitFor(() => server.got.length > 0);
     await waitFor(() => server.logs.some((l) => l.includes('certificate CN m3 is not allowed')));
     await waitFor(() => server.logs.some((l) => l.includes('client certificate: ')));
+    await waitFor(() => picky.logs.some((l) => l.includes('certificate CN m1 is not allowed')));
     assert.deepEqual(
       server.got.map((g) => [g.from, g.text]),
       [[2n, 'from good']],
     );
-    await Promise.all([server, good, wrongCn, noCa].map((n) => n.t.close()));
+    await Promise.all([server, good, wrongCn, noCa, picky].map((n) => n.t.close()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
