@@ -21,6 +21,8 @@ Security: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth, --auth
 Clustering: --initial-advertise-peer-urls, --initial-cluster, --initial-cluster-state,
   --initial-cluster-token, --advertise-client-urls, --strict-reconfig-check, --pre-vote,
   --auto-compaction-retention, --auto-compaction-mode
+Security: --cert-file, --key-file, --client-cert-auth, --trusted-ca-file, --auto-tls, --peer-cert-file,
+  --peer-key-file, --peer-client-cert-auth, --peer-trusted-ca-file, --peer-cert-allowed-cn, --peer-auto-tls
 Logging: --log-level
 Every flag can also be given as an ETCD_* environment variable (e.g. ETCD_NAME).
 `;

@@ -1,23 +1,18 @@
-import { readFileSync } from 'node:fs';
-import type { EtcdConfig } from './config/config.js';
 import { hostPortOf } from './config/urls.js';
 import type { ClientFrontEnd as ClientFrontEndFn } from './embed.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
 import { ClientFrontEnd } from './frontend/client-front-end.js';
 import type { ClientTlsOptions } from './frontend/listener.js';
-
-function tlsOf(cfg: EtcdConfig): ClientTlsOptions {
-  return {
-    cert: readFileSync(cfg.certFile),
-    key: readFileSync(cfg.keyFile),
-    ca: cfg.trustedCaFile ? readFileSync(cfg.trustedCaFile) : undefined,
-    clientCertAuth: cfg.clientCertAuth,
-  };
-}
+import { clientTlsOf } from './tls/member-tls.js';
 
 /** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
 export const serveClients: ClientFrontEndFn = async (server, cfg) => {
   const ends: ClientFrontEnd[] = [];
+  let tls: ClientTlsOptions | undefined;
+  const tlsOnce = () => {
+    tls ??= clientTlsOf(cfg, (msg) => server.log.warn(msg));
+    return tls;
+  };
   try {
     for (const url of cfg.listenClientUrls) {
       const { host, port } = hostPortOf(url);
@@ -28,7 +23,7 @@ export const serveClients: ClientFrontEndFn = async (server, cfg) => {
         maxConcurrentStreams: cfg.maxConcurrentStreams,
         requestTimeoutMs: 5000 + 2 * cfg.electionTimeoutMs,
         version: { server: SERVER_VERSION, cluster: CLUSTER_VERSION },
-        tls: url.startsWith('https:') ? tlsOf(cfg) : undefined,
+        tls: url.startsWith('https:') ? tlsOnce() : undefined,
       });
       const bound = await fe.listen(port, host === 'localhost' ? '127.0.0.1' : host);
       server.clientPorts.push(bound);

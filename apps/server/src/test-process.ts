@@ -17,17 +17,17 @@ export interface MemberProcess {
 /** Debian's etcd 3.4, the reference our tests compare with. */
 export const REFERENCE_ETCD = '/usr/bin/etcd';
 
-export function spawnEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
-  return spawnMember(process.execPath, [ETCD_BIN, ...args], clientPort, cwd);
-}
-
-/** The same member, run by the reference etcd 3.4. */
-export function spawnReferenceEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
-  return spawnMember(REFERENCE_ETCD, args, clientPort, cwd);
-}
-
-function spawnMember(cmd: string, args: string[], clientPort: number, cwd: string): MemberProcess {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts our etcd, or with `command` another binary (Debian's /usr/bin/etcd) logged the same way. */
+export function spawnEtcd(
+  args: string[],
+  clientPort: number,
+  cwd: string,
+  command: string[] = [process.execPath, ETCD_BIN],
+): MemberProcess {
+  const child = spawn(command[0]!, [...command.slice(1), ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log: string[] = [];
   let partial = '';
   const onData = (d: Buffer) => {
@@ -62,19 +62,27 @@ export function memberArgs(
   clientPort: number,
   peerPort: number,
   initialCluster: string,
+  scheme: { peer?: 'http' | 'https'; client?: 'http' | 'https' } = {},
 ): string[] {
+  const peer = `${scheme.peer ?? 'http'}://127.0.0.1:${peerPort}`;
+  const client = `${scheme.client ?? 'http'}://127.0.0.1:${clientPort}`;
   return [
     '--name',
     name,
     '--listen-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    client,
     '--advertise-client-urls',
-    `http://127.0.0.1:${clientPort}`,
+    client,
     '--listen-peer-urls',
-    `http://127.0.0.1:${peerPort}`,
+    peer,
     '--initial-advertise-peer-urls',
-    `http://127.0.0.1:${peerPort}`,
+    peer,
     '--initial-cluster',
     initialCluster,
   ];
+}
+
+/** The same member, run by the reference etcd 3.4. */
+export function spawnReferenceEtcd(args: string[], clientPort: number, cwd: string): MemberProcess {
+  return spawnEtcd(args, clientPort, cwd, [REFERENCE_ETCD]);
 }

@@ -138,3 +138,50 @@ test('initial cluster and durations', () => {
   assert.equal(parseDurationMs('250ms'), 250);
   assert.throws(() => parseDurationMs('5x'));
 });
+
+test('peer TLS and auto TLS flags, from the command line and ETCD_* variables', () => {
+  const peer = ['--listen-peer-urls', 'https://127.0.0.1:2380'];
+  assert.throws(
+    () => verifyConfig(parseArgs(peer, {}).config),
+    /^ConfigError: cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented$/,
+  );
+  const files = parseArgs(
+    [
+      ...peer,
+      '--peer-cert-file',
+      'p.pem',
+      '--peer-key-file',
+      'pk.pem',
+      '--peer-trusted-ca-file',
+      'ca.pem',
+      '--peer-client-cert-auth',
+      '--peer-cert-allowed-cn',
+      'member',
+    ],
+    {},
+  );
+  verifyConfig(files.config);
+  assert.deepEqual(files.warnings, []);
+  const { peerCertFile, peerKeyFile, peerTrustedCaFile, peerClientCertAuth, peerCertAllowedCn } =
+    files.config;
+  assert.deepEqual(
+    { peerCertFile, peerKeyFile, peerTrustedCaFile, peerClientCertAuth, peerCertAllowedCn },
+    {
+      peerCertFile: 'p.pem',
+      peerKeyFile: 'pk.pem',
+      peerTrustedCaFile: 'ca.pem',
+      peerClientCertAuth: true,
+      peerCertAllowedCn: 'member',
+    },
+  );
+  // Auto TLS makes its own certificates, so https:// URLs need no files.
+  const auto = parseArgs(['--listen-client-urls', 'https://127.0.0.1:2379'], {
+    ETCD_LISTEN_PEER_URLS: 'https://127.0.0.1:2380',
+    ETCD_PEER_AUTO_TLS: 'true',
+    ETCD_AUTO_TLS: 'true',
+  });
+  verifyConfig(auto.config);
+  assert.equal(auto.config.peerAutoTls, true);
+  assert.equal(auto.config.autoTls, true);
+  assert.deepEqual(auto.warnings, []);
+});

@@ -49,6 +49,19 @@ export interface EtcdConfig {
   trustedCaFile: string;
   /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
   clientCertAuth: boolean;
+  /** --auto-tls: with https client URLs and no cert files, a self-signed pair under dataDir/fixtures/client. */
+  autoTls: boolean;
+  /** Peer TLS (--peer-cert-file, --peer-key-file): used on https:// peer URLs, listening and dialing. */
+  peerCertFile: string;
+  peerKeyFile: string;
+  /** --peer-trusted-ca-file: verifies the other members' certificates (and, given, requires one of them). */
+  peerTrustedCaFile: string;
+  /** --peer-client-cert-auth: refuse peers without a certificate signed by the peer trusted CA. */
+  peerClientCertAuth: boolean;
+  /** --peer-cert-allowed-cn: a peer's certificate must carry this common name. */
+  peerCertAllowedCn: string;
+  /** --peer-auto-tls: self-signed peer certificates under dataDir/fixtures/peer, chains not verified. */
+  peerAutoTls: boolean;
   /** --auth-token: `simple`, or `jwt,sign-method=...,pub-key=...,priv-key=...,ttl=...` (auth/token-provider.ts). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
@@ -94,6 +107,13 @@ export function defaultConfig(): EtcdConfig {
     keyFile: '',
     trustedCaFile: '',
     clientCertAuth: false,
+    autoTls: false,
+    peerCertFile: '',
+    peerKeyFile: '',
+    peerTrustedCaFile: '',
+    peerClientCertAuth: false,
+    peerCertAllowedCn: '',
+    peerAutoTls: false,
     authToken: 'simple',
     authTokenTtl: 300,
     maxConcurrentStreams: 0xffffffff,
@@ -150,8 +170,18 @@ export function verifyConfig(c: EtcdConfig): void {
     // etcd logs the reason for a generic "invalid auth options" first
     throw new ConfigError(e.detail ? `auth: ${e.detail}\n${e.message}` : e.message, 1);
   }
+  verifyTlsConfig(c);
+}
+
+/** etcd's refusals of https:// URLs without certificates (auto TLS makes its own). */
+function verifyTlsConfig(c: EtcdConfig): void {
+  const peerHttps = c.listenPeerUrls.find((u) => /^https:/i.test(u));
+  if (peerHttps && !c.peerAutoTls && (!c.peerCertFile || !c.peerKeyFile)) {
+    const { host } = new URL(peerHttps);
+    throw new ConfigError(`cannot listen on TLS for ${host}: KeyFile and CertFile are not presented`, 1);
+  }
   const https = c.listenClientUrls.find((u) => /^https:/i.test(u));
-  if (https && (!c.certFile || !c.keyFile)) {
+  if (https && !c.autoTls && (!c.certFile || !c.keyFile)) {
     throw new ConfigError(
       `TLS key/cert (--cert-file, --key-file) must be provided for client url ${https} with HTTPS scheme`,
       1,

@@ -2,7 +2,7 @@ import type { EtcdConfig } from './config.js';
 import { parseUrlList } from './urls.js';
 
 // Every flag etcd 3.4 knows. Those with a `key` set the config; the rest are accepted and ignored so that
-// command lines written for etcd keep working (peer TLS, proxy, discovery and profiling are not implemented).
+// command lines written for etcd keep working (proxy, discovery and profiling are not implemented).
 type Kind = 'string' | 'uint' | 'uint32' | 'int' | 'bool' | 'urls' | 'choice' | 'duration';
 
 export interface FlagSpec {
@@ -63,14 +63,14 @@ export const FLAGS: readonly FlagSpec[] = [
   f('client-crl-file', 'string'),
   f('client-cert-allowed-hostname', 'string'),
   f('trusted-ca-file', 'string', 'trustedCaFile'),
-  f('auto-tls', 'bool'),
-  f('peer-cert-file', 'string'),
-  f('peer-key-file', 'string'),
-  f('peer-client-cert-auth', 'bool'),
-  f('peer-trusted-ca-file', 'string'),
-  f('peer-cert-allowed-cn', 'string'),
+  f('auto-tls', 'bool', 'autoTls'),
+  f('peer-cert-file', 'string', 'peerCertFile'),
+  f('peer-key-file', 'string', 'peerKeyFile'),
+  f('peer-client-cert-auth', 'bool', 'peerClientCertAuth'),
+  f('peer-trusted-ca-file', 'string', 'peerTrustedCaFile'),
+  f('peer-cert-allowed-cn', 'string', 'peerCertAllowedCn'),
   f('peer-cert-allowed-hostname', 'string'),
-  f('peer-auto-tls', 'bool'),
+  f('peer-auto-tls', 'bool', 'peerAutoTls'),
   f('peer-crl-file', 'string'),
   f('cipher-suites', 'string'),
   f('cors', 'string'),

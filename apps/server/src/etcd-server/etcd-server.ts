@@ -43,7 +43,9 @@ import type {
   EtcdServerApi,
   WatchSink,
 } from '../server-api.js';
+import { peerTlsOf } from '../tls/member-tls.js';
 import { fetchClusterInfo } from '../transport/connect.js';
+import type { PeerTls } from '../transport/peer-tls.js';
 import { Transport } from '../transport/transport.js';
 import { Wal } from '../wal/wal.js';
 import { Alarms } from './alarms.js';
@@ -142,6 +144,7 @@ export class EtcdServer implements EtcdServerApi {
     rs: RaftStorage,
     cluster: RaftCluster,
     paths: MemberPaths,
+    peerTls: PeerTls | undefined,
   ) {
     this.log = log;
     this.rs = rs;
@@ -186,7 +189,8 @@ export class EtcdServer implements EtcdServerApi {
       {
         localId: this.id,
         clusterId: this.clusterId,
-        listen: cfg.listenPeerUrls.map(hostPortOf),
+        listen: cfg.listenPeerUrls.map((u) => ({ ...hostPortOf(u), tls: /^https:/i.test(u) })),
+        tls: peerTls,
         snapshotTmpDir: paths.snapDir,
         log: (level, msg) => this.log[level]({ component: 'transport' }, msg),
       },
@@ -245,6 +249,7 @@ export class EtcdServer implements EtcdServerApi {
     const paths = memberPaths(cfg.dataDir, cfg.walDir);
     mkdirSync(paths.memberDir, { recursive: true });
     mkdirSync(paths.snapDir, { recursive: true });
+    const peerTls = peerTlsOf(cfg, (msg) => log.warn(msg));
     const initial = RaftCluster.fromInitial(
       parseInitialCluster(cfg.initialCluster),
       cfg.initialClusterToken,
@@ -267,7 +272,7 @@ export class EtcdServer implements EtcdServerApi {
       }
       let ids = { nodeId: initial.localId, clusterId: initial.clusterId };
       if (!walExists && cfg.initialClusterState === 'existing') {
-        joining = await fetchExistingCluster(cfg, initial);
+        joining = await fetchExistingCluster(cfg, initial, peerTls);
         ids = { nodeId: joining.localId, clusterId: joining.clusterId };
         log.info(
           { member: ids.nodeId.toString(16), cluster: ids.clusterId.toString(16) },
@@ -287,7 +292,7 @@ export class EtcdServer implements EtcdServerApi {
     if (saved) cluster.restore(JSON.parse(saved.toString('utf8')) as ClusterJson);
     else if (joining) cluster.restore(joining.toJson());
     else for (const m of initial.members.values()) cluster.members.set(m.id, m);
-    const s = new EtcdServer(cfg, log, rs, cluster, paths);
+    const s = new EtcdServer(cfg, log, rs, cluster, paths, peerTls);
     metricsRef.current = s.metrics;
     await s.openStore(backend);
     // A crash after raft recorded a leader's snapshot but before its backend copy was installed: finish it.
@@ -1449,13 +1454,17 @@ export class EtcdServer implements EtcdServerApi {
  * A new member of a running cluster (--initial-cluster-state existing) learns its ID and the cluster's from
  * the members it was told about, as etcd does: it must be there already (added with MemberAdd).
  */
-async function fetchExistingCluster(cfg: EtcdConfig, initial: RaftCluster): Promise<RaftCluster> {
+async function fetchExistingCluster(
+  cfg: EtcdConfig,
+  initial: RaftCluster,
+  peerTls: PeerTls | undefined,
+): Promise<RaftCluster> {
   const own = new Set(cfg.initialAdvertisePeerUrls);
   const urls = [...initial.members.values()].flatMap((m) => m.peerUrls).filter((u) => !own.has(u));
   const errors: string[] = [];
   for (const url of urls) {
     try {
-      const json = JSON.parse(await fetchClusterInfo(url, 2000)) as ClusterJson;
+      const json = JSON.parse(await fetchClusterInfo(url, 2000, peerTls)) as ClusterJson;
       const c = new RaftCluster(0n, 0n);
       c.restore(json);
       const want = [...cfg.initialAdvertisePeerUrls].sort().join(',');

@@ -1,14 +1,15 @@
 // Client TLS end to end: a real member serving https:// with --client-cert-auth, driven by Debian's etcdctl
 // (Go's gRPC over TLS) and by node's https for /health.
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Etcd, startEtcd } from '../embed.js';
 import { silentLogger } from '../etcd-server/logger.js';
+import { makeCa, makeSignedCert } from '../test-certs.js';
 import { freePorts } from '../test-ports.js';
 
 const ETCDCTL = '/usr/bin/etcdctl';
@@ -17,37 +18,15 @@ const ETCDCTL = '/usr/bin/etcdctl';
 function makeCerts(
   dir: string,
 ): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', string> {
-  const f = (n: string) => join(dir, n);
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=t-ca');
-  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
-  for (const name of ['server', 'client']) {
-    ossl('req', ...ec, '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${name}`);
-    ossl(
-      'x509',
-      '-req',
-      '-in',
-      f(`${name}.csr`),
-      '-CA',
-      f('ca.crt'),
-      '-CAkey',
-      f('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      f(`${name}.crt`),
-      '-days',
-      '1',
-      '-extfile',
-      f('ext'),
-    );
-  }
+  const ca = makeCa(dir, 't-ca');
+  const server = makeSignedCert(dir, ca, 'server');
+  const client = makeSignedCert(dir, ca, 'client');
   return {
-    ca: f('ca.crt'),
-    serverCert: f('server.crt'),
-    serverKey: f('server.key'),
-    clientCert: f('client.crt'),
-    clientKey: f('client.key'),
+    ca: ca.cert,
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
   };
 }
 

@@ -1,6 +1,7 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
 import { encodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
+import { dialPeerSocket, type PeerDialTls } from './peer-tls.js';
 
 export class PeerRejectedError extends Error {
   constructor(reason: string) {
@@ -18,12 +19,10 @@ export function dialPeer(
   hello: Hello,
   timeoutMs: number,
   onFrame: (f: Frame) => void,
+  peerTls?: PeerDialTls,
 ): Promise<Socket> {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = Number(u.port || 80);
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const { socket, ready } = dialPeerSocket(url, peerTls);
     socket.setNoDelay(true);
     const decoder = new FrameDecoder();
     let welcomed = false;
@@ -33,7 +32,7 @@ export function dialPeer(
       socket.destroy();
       reject(err);
     };
-    socket.on('connect', () => {
+    socket.on(ready, () => {
       socket.write(Buffer.concat(encodeFrame(FrameType.Hello, encodeHello(hello))));
     });
     socket.on('data', (chunk: Buffer) => {
@@ -73,11 +72,9 @@ export function dialPeer(
 }
 
 /** Asks a member at `url` for its cluster's members (the answer to an 'info' hello), as JSON text. */
-export function fetchClusterInfo(url: string, timeoutMs: number): Promise<string> {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+export function fetchClusterInfo(url: string, timeoutMs: number, peerTls?: PeerDialTls): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port: Number(u.port || 80) });
+    const { socket, ready } = dialPeerSocket(url, peerTls);
     const decoder = new FrameDecoder();
     const timer = setTimeout(() => done(new Error(`asking ${url} for the cluster: timed out`)), timeoutMs);
     let settled = false;
@@ -90,7 +87,7 @@ export function fetchClusterInfo(url: string, timeoutMs: number): Promise<string
       else resolve(text!);
     };
     const hello = encodeHello({ version: PROTOCOL_VERSION, clusterId: 0n, from: 0n, to: 0n, kind: 'info' });
-    socket.on('connect', () => socket.write(Buffer.concat(encodeFrame(FrameType.Hello, hello))));
+    socket.on(ready, () => socket.write(Buffer.concat(encodeFrame(FrameType.Hello, hello))));
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const f of decoder.push(chunk)) {

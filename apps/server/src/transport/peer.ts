@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { dialPeer, PeerRejectedError } from './connect.js';
 import { encodeFrame, type Frame, FrameType } from './frame.js';
 import { PROTOCOL_VERSION, REMOVED_REASON } from './handshake.js';
+import type { PeerTls } from './peer-tls.js';
 import { decodeRpcResponse, encodeRpcRequest, type RpcResult } from './rpc.js';
 
 export interface PeerOptions {
@@ -13,6 +14,8 @@ export interface PeerOptions {
   /** A peer said this member was removed from the cluster. */
   onRemoved?: () => void;
   log: (level: 'info' | 'warn', msg: string) => void;
+  /** Certificates for https:// peer URLs. */
+  tls?: PeerTls;
 }
 
 const MIN_BACKOFF_MS = 50;
@@ -155,7 +158,7 @@ export class Peer {
       to: this.opts.peerId,
       kind: 'stream' as const,
     };
-    dialPeer(url, hello, 1000, (f) => this.onFrame(f)).then(
+    dialPeer(url, hello, 1000, (f) => this.onFrame(f), this.opts.tls).then(
       (socket) => {
         this.connecting = false;
         if (this.closed) {

@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { makeCa, makeSignedCert } from '../test-certs.js';
+import { createSelfSignedCert } from '../tls/self-signed-cert.js';
 import { encodeFrame, FrameDecoder, FrameType } from './frame.js';
+import type { PeerTls } from './peer-tls.js';
 import { Transport, type TransportHandlers } from './transport.js';
 
 interface Node {
@@ -13,6 +16,7 @@ interface Node {
   unreachable: bigint[];
   snapshots: { from: bigint; msg: string; files: Record<string, string> }[];
   snapStatus: boolean[];
+  logs: string[];
 }
 
 const waitFor = async (cond: () => boolean, ms = 5000) => {
@@ -23,8 +27,17 @@ const waitFor = async (cond: () => boolean, ms = 5000) => {
   }
 };
 
-async function node(id: bigint, clusterId: bigint, port = 0): Promise<Node> {
-  const n: Node = { t: undefined as any, url: '', got: [], unreachable: [], snapshots: [], snapStatus: [] };
+/** A transport on 127.0.0.1; with `tls` it listens and dials https:// peer URLs. */
+async function node(id: bigint, clusterId: bigint, port = 0, tls?: PeerTls): Promise<Node> {
+  const n: Node = {
+    t: undefined as any,
+    url: '',
+    got: [],
+    unreachable: [],
+    snapshots: [],
+    snapStatus: [],
+    logs: [],
+  };
   const handlers: TransportHandlers = {
     onMessage: (from, b) => n.got.push({ from, text: b.toString() }),
     onSnapshot: async (from, msg, dir) => {
@@ -41,11 +54,18 @@ async function node(id: bigint, clusterId: bigint, port = 0): Promise<Node> {
   };
   const tmp = mkdtempSync(join(tmpdir(), 'tr-'));
   n.t = new Transport(
-    { localId: id, clusterId, listen: [{ host: '127.0.0.1', port }], snapshotTmpDir: tmp },
+    {
+      localId: id,
+      clusterId,
+      listen: [{ host: '127.0.0.1', port, tls: tls !== undefined }],
+      snapshotTmpDir: tmp,
+      tls,
+      log: (_level, msg) => n.logs.push(msg),
+    },
     handlers,
   );
   const [p] = await n.t.start();
-  n.url = `http://127.0.0.1:${p}`;
+  n.url = `${tls ? 'https' : 'http'}://127.0.0.1:${p}`;
   return n;
 }
 
@@ -116,9 +136,21 @@ test('reconnects with backoff after the peer restarts; unreachable is reported m
   await b.t.close();
 });
 
-test('a snapshot streams its files on a separate connection and is acknowledged', async () => {
-  const a = await node(1n, 7n);
-  const b = await node(2n, 7n);
+/** Peer TLS as --peer-auto-tls makes it: a self-signed certificate, chains not verified. */
+function autoTls(): PeerTls {
+  const { cert, key } = createSelfSignedCert({ hosts: ['127.0.0.1'] });
+  return { cert: Buffer.from(cert), key: Buffer.from(key), clientCertAuth: false, insecureSkipVerify: true };
+}
+
+for (const secure of [false, true]) {
+  test(`a snapshot streams its files on a separate connection and is acknowledged${secure ? ' (TLS)' : ''}`, async () => {
+    await snapshotRoundTrip(secure);
+  });
+}
+
+async function snapshotRoundTrip(secure: boolean): Promise<void> {
+  const a = await node(1n, 7n, 0, secure ? autoTls() : undefined);
+  const b = await node(2n, 7n, 0, secure ? autoTls() : undefined);
   a.t.addPeer(2n, [b.url]);
   const src = mkdtempSync(join(tmpdir(), 'snap-src-'));
   const big = 'y'.repeat(3 * 1024 * 1024 + 17);
@@ -142,4 +174,75 @@ test('a snapshot streams its files on a separate connection and is acknowledged'
   rmSync(src, { recursive: true });
   await a.t.close();
   await b.t.close();
+}
+
+test('over TLS (auto TLS certificates): messages flow both ways, in order', async () => {
+  const a = await node(1n, 7n, 0, autoTls());
+  const b = await node(2n, 7n, 0, autoTls());
+  a.t.addPeer(2n, [b.url]);
+  b.t.addPeer(1n, [a.url]);
+  for (let i = 0; i < 500; i++) a.t.send(2n, Buffer.from(`m${i}`));
+  b.t.send(1n, Buffer.from('back'));
+  await waitFor(() => b.got.length === 500 && a.got.length === 1);
+  assert.deepEqual(
+    b.got.map((g) => g.text),
+    Array.from({ length: 500 }, (_, i) => `m${i}`),
+  );
+  await a.t.close();
+  await b.t.close();
+});
+
+test('http:// and https:// members do not talk to each other', async () => {
+  const plain = await node(1n, 7n);
+  const secure = await node(2n, 7n, 0, autoTls());
+  plain.t.addPeer(2n, [secure.url.replace('https:', 'http:')]);
+  secure.t.addPeer(1n, [plain.url.replace('http:', 'https:')]);
+  plain.t.send(2n, Buffer.from('x'));
+  secure.t.send(1n, Buffer.from('y'));
+  await waitFor(() => plain.logs.some((l) => l.includes('TLS handshake on an http:// peer URL')));
+  await waitFor(() => secure.logs.some((l) => l.startsWith('rejected peer connection')));
+  await waitFor(() => plain.unreachable.length > 0 && secure.unreachable.length > 0);
+  assert.equal(plain.got.length + secure.got.length, 0);
+  await plain.t.close();
+  await secure.t.close();
+});
+
+test('with client certificate auth, only certificates the CA signed with the allowed CN get in', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peer-ca-'));
+  try {
+    const ca = makeCa(dir, 'ca');
+    const read = (p: { cert: string; key: string }) => ({
+      cert: readFileSync(p.cert),
+      key: readFileSync(p.key),
+    });
+    const [c1, c2, c3] = ['m1', 'm2', 'm3'].map((n) => read(makeSignedCert(dir, ca, n)));
+    const strict = (c: { cert: Buffer; key: Buffer }, allowedCn?: string): PeerTls => ({
+      ...c,
+      ca: readFileSync(ca.cert),
+      clientCertAuth: true,
+      allowedCn,
+      insecureSkipVerify: false,
+    });
+    const server = await node(1n, 7n, 0, strict(c1!, 'm2'));
+    const good = await node(2n, 7n, 0, strict(c2!));
+    const wrongCn = await node(3n, 7n, 0, strict(c3!));
+    const noCa = await node(4n, 7n, 0, autoTls());
+    // The check is on both ends: this one's certificate passes, but it wants a CN the server's lacks.
+    const picky = await node(5n, 7n, 0, strict(c2!, 'm9'));
+    for (const n of [good, wrongCn, noCa, picky]) {
+      n.t.addPeer(1n, [server.url]);
+      n.t.send(1n, Buffer.from(`from ${n === good ? 'good' : 'bad'}`));
+    }
+    await waitFor(() => server.got.length > 0);
+    await waitFor(() => server.logs.some((l) => l.includes('certificate CN m3 is not allowed')));
+    await waitFor(() => server.logs.some((l) => l.includes('client certificate: ')));
+    await waitFor(() => picky.logs.some((l) => l.includes('certificate CN m1 is not allowed')));
+    assert.deepEqual(
+      server.got.map((g) => [g.from, g.text]),
+      [[2n, 'from good']],
+    );
+    await Promise.all([server, good, wrongCn, noCa, picky].map((n) => n.t.close()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

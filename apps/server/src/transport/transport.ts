@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { dialPeer } from './connect.js';
 import { encodeFrame, type Frame, FrameDecoder, FrameType } from './frame.js';
 import { checkHello, decodeHello, type Hello, PROTOCOL_VERSION } from './handshake.js';
 import { Peer } from './peer.js';
+import { createPeerServer, type PeerTls } from './peer-tls.js';
 import { decodeRpcRequest, encodeRpcResponse, type RpcResult } from './rpc.js';
 import { type SnapshotFile, SnapshotReceiver, streamSnapshot } from './snapshot-stream.js';
+
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 export interface TransportHandlers {
   /** A raft message arrived from a peer. */
@@ -30,8 +33,10 @@ export interface TransportHandlers {
 export interface TransportOptions {
   localId: bigint;
   clusterId: bigint;
-  /** host/port pairs to listen on (from --listen-peer-urls). */
-  listen: { host: string; port: number }[];
+  /** host/port pairs to listen on (from --listen-peer-urls); `tls` for https:// ones. */
+  listen: { host: string; port: number; tls?: boolean }[];
+  /** Certificates for https:// peer URLs, listening and dialing (etcd's --peer-* TLS flags). */
+  tls?: PeerTls;
   /** Incoming snapshots are received under here. */
   snapshotTmpDir: string;
   log?: (level: 'info' | 'warn', msg: string) => void;
@@ -45,6 +50,8 @@ export class Transport {
   private readonly servers: Server[] = [];
   private readonly peers = new Map<bigint, Peer>();
   private readonly inbound = new Set<Socket>();
+  /** TCP connections under the inbound ones (TLS handshakes in progress included), cut on close. */
+  private readonly raw = new Set<Socket>();
   private readonly inboundFrom = new Map<Socket, bigint>();
   private clusterId: bigint;
   private readonly log: (level: 'info' | 'warn', msg: string) => void;
@@ -61,8 +68,14 @@ export class Transport {
   /** Listens on every peer address; resolves with the bound ports (useful with port 0). */
   async start(): Promise<number[]> {
     const ports: number[] = [];
-    for (const { host, port } of this.opts.listen) {
-      const server = createServer((s) => this.accept(s));
+    for (const { host, port, tls } of this.opts.listen) {
+      const server = createPeerServer(
+        tls === true,
+        this.opts.tls,
+        (s) => this.accept(s, tls === true),
+        (raw) => this.trackRaw(raw),
+        this.log,
+      );
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -98,6 +111,7 @@ export class Transport {
         onUnreachable: (pid) => this.handlers.onUnreachable(pid),
         onRemoved: () => this.handlers.onRemoved?.(),
         log: this.log,
+        tls: this.opts.tls,
       }),
     );
   }
@@ -147,9 +161,15 @@ export class Transport {
     const run = async () => {
       let done!: () => void;
       const acked = new Promise<void>((r) => (done = r));
-      const socket = await dialPeer(peerUrls[0]!, hello, 5000, (f) => {
-        if (f.type === FrameType.SnapshotDone) done();
-      });
+      const socket = await dialPeer(
+        peerUrls[0]!,
+        hello,
+        5000,
+        (f) => {
+          if (f.type === FrameType.SnapshotDone) done();
+        },
+        this.opts.tls,
+      );
       try {
         const closed = new Promise<never>((_, rej) =>
           socket.once('close', () =>
@@ -178,10 +198,16 @@ export class Transport {
     for (const p of this.peers.values()) p.close();
     this.peers.clear();
     for (const s of this.inbound) s.destroy();
+    for (const s of this.raw) s.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   }
 
-  private accept(socket: Socket): void {
+  private trackRaw(socket: Socket): void {
+    this.raw.add(socket);
+    socket.on('close', () => this.raw.delete(socket));
+  }
+
+  private accept(socket: Socket, secure: boolean): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -197,8 +223,21 @@ export class Transport {
     let hello: Hello | undefined;
     let snapshot: SnapshotReceiver | undefined;
     let snapshotDir = '';
+    let sawData = false;
     const handshakeTimer = setTimeout(() => socket.destroy(), 5000);
+    socket.on('close', () => clearTimeout(handshakeTimer));
     socket.on('data', (chunk: Buffer) => {
+      // A hello frame starts with its length (28); 0x16 is a TLS ClientHello sent to an http:// URL.
+      const first = !sawData;
+      sawData = true;
+      if (first && !secure && chunk[0] === TLS_HANDSHAKE_RECORD) {
+        this.log(
+          'warn',
+          `refused peer connection from ${socket.remoteAddress}: TLS handshake on an http:// peer URL`,
+        );
+        socket.destroy();
+        return;
+      }
       let frames: Frame[];
       try {
         frames = decoder.push(chunk);
