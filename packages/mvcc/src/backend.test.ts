@@ -79,7 +79,9 @@ test('approximateSize grows with the data written, not with memtable arena block
 
 const all = { key: Buffer.from([0]), rangeEnd: Buffer.from([0]) };
 const state = (store: KVStore) =>
-  store.range(all).kvs.map((kv) => `${kv.key}@${kv.modRevision}=${kv.value.length}:${kv.value.subarray(0, 8)}`);
+  store
+    .range(all)
+    .kvs.map((kv) => `${kv.key}@${kv.modRevision}=${kv.value.length}:${kv.value.subarray(0, 8)}`);
 
 /** 20 keys overwritten `rounds` times with 4 KiB values, committed every 10 puts. */
 function overwrite(store: KVStore, rounds: number, index: { n: number }): void {
