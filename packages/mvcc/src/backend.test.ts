@@ -141,7 +141,7 @@ test('defragment while writes, a compaction and a long-lived iterator go on lose
   const backend = await Backend.open(path);
   const store = await KVStore.open(backend, { compactionBatch: 50 });
   const index = { n: 0 };
-  // enough rows for the copy to take many turns (2,000 rows a turn)
+  // enough rows for the copy to take many turns (1,000 rows a turn)
   for (let i = 0; i < 12_000; i++) {
     store.put({ key: Buffer.from(`bulk/${i % 3000}`), value: Buffer.from(`v${i}`), lease: 0n });
     if (++index.n % 100 === 0) store.commit(index.n);

@@ -89,7 +89,9 @@ interface Handle {
 type Op = [Buffer, Buffer | undefined];
 
 const NO_OPTIONS = {};
-const DEFRAG_ROWS_PER_TURN = 2000;
+const DEFRAG_ROWS_PER_TURN = 1000;
+/** The copy is fsynced every this many bytes, so that no one turn syncs the whole of it. */
+const DEFRAG_SYNC_BYTES = 4 * 1024 * 1024;
 /** A key outside every namespace: its delete is the last, synced write of a defragment's copy. */
 const SYNC_MARK = Buffer.from([0xff, 0]);
 
@@ -394,6 +396,7 @@ export class Backend {
     removeGeneration(this.path, generation);
     const target = await this.openHandle(generation);
     let rows = 0;
+    let unsynced = 0;
     try {
       // Changes staged before the snapshot but committed after it would be in neither; the server
       // commits at the end of each apply, so the batch is empty at the start of a turn.
@@ -410,8 +413,13 @@ export class Backend {
         for (;;) {
           const chunk = it._nextvSync(DEFRAG_ROWS_PER_TURN, NO_OPTIONS);
           const ops: Op[] = [];
-          for (let i = 0; i < chunk.rows.length; i += 2) ops.push([chunk.rows[i], chunk.rows[i + 1]]);
-          writeOps(target, ops, false);
+          for (let i = 0; i < chunk.rows.length; i += 2) {
+            ops.push([chunk.rows[i], chunk.rows[i + 1]]);
+            unsynced += chunk.rows[i].length + chunk.rows[i + 1].length;
+          }
+          const sync = unsynced >= DEFRAG_SYNC_BYTES;
+          if (sync) unsynced = 0;
+          writeOps(target, ops, sync);
           rows += ops.length;
           if (chunk.finished || chunk.rows.length === 0) break;
           await nextTurn();
