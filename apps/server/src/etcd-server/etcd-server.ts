@@ -24,6 +24,7 @@ import {
 import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permission-check.js';
+import { fits, LEASE_OVERHEAD, putCost, quotaBytes, txnCost } from '../apply/quota.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
 import { SimpleTokens } from '../auth/tokens.js';
@@ -52,7 +53,6 @@ import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
 import { serverMetrics } from './metrics.js';
-import { fits, LEASE_OVERHEAD, putCost, quotaBytes, txnCost } from './quota.js';
 import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { snapshotChunks } from './snapshot-stream.js';
@@ -347,6 +347,7 @@ export class EtcdServer implements EtcdServerApi {
         this.saveMembers();
       },
       onAlarm: (req) => this.alarms.apply(req),
+      noSpace: () => this.alarms.noSpace,
     });
   }
 
