@@ -210,3 +210,22 @@ test('a copy that never became active is removed on open; the old database opens
   assert.equal(existsSync(`${path}/gen-1`), false);
   await again.close();
 });
+
+test('closing during a defragment abandons it: the copy is removed and the old database reopens', async () => {
+  const path = `${dir.path}/defrag-close`;
+  const backend = await Backend.open(path);
+  const ns = backend.namespace('t');
+  for (let i = 0; i < 5000; i++) ns.put(Buffer.from(`k${i}`), Buffer.alloc(100, i % 256));
+  backend.commit();
+  const run = backend.defragment();
+  await new Promise((r) => setImmediate(r));
+  await backend.close();
+  await assert.rejects(run, /backend is closed/);
+  assert.deepEqual(
+    readdirSync(path).filter((f) => f.startsWith('gen-') || f === 'ACTIVE'),
+    [],
+  );
+  const again = await Backend.open(path);
+  assert.equal([...again.namespace('t').iterate()].length, 5000);
+  await again.close();
+});

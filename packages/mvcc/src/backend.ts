@@ -482,7 +482,7 @@ export class Backend {
     await closed;
   }
 
-  /** Commits what is pending, then closes RocksDB. */
+  /** Commits what is pending, then closes RocksDB (a defragment under way is abandoned). */
   async close(): Promise<void> {
     const h = this.active;
     if (h === undefined) return;
@@ -490,6 +490,9 @@ export class Backend {
     this.active = undefined;
     for (const r of this.retired) await r.db.close().catch(() => undefined);
     await h.db.close();
+    // a defragment under way gives up at its next turn and removes its copy: wait for that, so
+    // nothing writes in the directory once this resolves
+    await this.defragRun?.catch(() => undefined);
   }
 }
 
