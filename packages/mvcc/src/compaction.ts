@@ -20,18 +20,20 @@ export async function runCompaction(store: KVStore, rev: number, pacing: Compact
   for (;;) {
     if (store.isClosed()) return;
     const del: Buffer[] = [];
+    let freed = 0;
     let last: Buffer | undefined;
     let seen = 0;
-    for (const [k] of store.keys.iterate({ gte: from, lt: end, chunk: pacing.batch })) {
+    for (const [k, v] of store.keys.iterate({ gte: from, lt: end, chunk: pacing.batch })) {
       last = k;
       const r = decodeRevision(k);
       if (!keep.has(revisionId(r.main, r.sub))) {
         del.push(Buffer.from(k));
+        freed += store.keys.prefix.length + k.length + v.length;
         store.forget(r.main, r.sub);
       }
       if (++seen >= pacing.batch) break;
     }
-    if (del.length > 0) store.keys.writeNow({ del });
+    if (del.length > 0) store.keys.writeNow({ del, freed });
     if (last === undefined || seen < pacing.batch) return;
     const next = decodeRevision(last);
     from = encodeRevision(next.main, next.sub + 1);

@@ -99,6 +99,8 @@ async function main(): Promise<void> {
     const target = compactionTarget(n, store.rev, store.compactRevision);
     if (target !== undefined) void store.compact(target);
     store.commit(n);
+    // defragments run between the batches, so kills land in copies and switches too
+    if (n % 40 === 0) void store.backend.defragment().catch(() => undefined);
     // let compaction batches interleave with the writes, as in a server
     if (n % 5 === 0) await new Promise((r) => setImmediate(r));
   }

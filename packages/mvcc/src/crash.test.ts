@@ -2,6 +2,7 @@
 // consistent and equal the reference model replayed up to the store's consistent index.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Backend } from './backend';
@@ -121,8 +122,15 @@ test('SIGKILLed writer: reopened store equals the model at its consistent index'
   let applied = 0;
   let prevIndex = 0;
   const kills = [40, 150, 90, 260, 120];
+  const generations: string[] = [];
   for (const [round, ms] of kills.entries()) {
     await runChild(path, seed, ms);
+    // the child defragments every 40 batches: which copy is in charge, and what a kill left beside it
+    generations.push(
+      readdirSync(path)
+        .filter((f) => f.startsWith('gen-') || f === 'ACTIVE')
+        .join('+') || 'gen-0',
+    );
     const store = await KVStore.open(await Backend.open(path));
     try {
       const ci = store.consistentIndex;
@@ -153,7 +161,7 @@ test('SIGKILLed writer: reopened store equals the model at its consistent index'
     }
   }
   t.diagnostic(
-    `batches applied across ${kills.length} kills: ${applied}, revision ${model.rev}, compacted at ${model.compactRev}`,
+    `batches applied across ${kills.length} kills: ${applied}, revision ${model.rev}, compacted at ${model.compactRev}; backend directory after each kill: ${generations.join(', ')}`,
   );
   assert.ok(applied > 20, `the child applied ${applied} batches`);
   // a final clean run to the end of a short workload also recovers exactly

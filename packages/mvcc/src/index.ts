@@ -1,7 +1,14 @@
 // @kv/mvcc: etcd's multi-version key-value store (revisions, history, compaction, watch) on RocksDB.
 
 export { checkTxnIntervals } from './apply';
-export { Backend, type BackendOptions, type IterateOptions, Namespace } from './backend';
+export {
+  Backend,
+  type BackendOptions,
+  type BackendSizes,
+  type DefragmentResult,
+  type IterateOptions,
+  Namespace,
+} from './backend';
 export { crc32c } from './crc32c';
 export { ErrClosed, ErrCompacted, ErrDuplicateKey, ErrFutureRev, ErrKeyNotFound } from './errors';
 export { encodeEtcdKeyValue, etcdRevisionKey, etcdRow } from './etcd-form';

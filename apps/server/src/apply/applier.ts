@@ -31,6 +31,7 @@ import {
   txnRespToPb,
 } from './pb-convert.js';
 import { checkPermission, needsAdmin } from './permission-check.js';
+import { txnCost } from './quota.js';
 
 /** What a proposal's waiter receives once its entry is applied. */
 export interface ApplyResult {
@@ -51,6 +52,8 @@ export interface ApplierDeps {
   onMemberAttributes(id: bigint, name: string, clientUrls: string[]): void;
   /** Alarms raised or cleared through raft. */
   onAlarm(req: etcdserverpb.AlarmRequest.$Properties): etcdserverpb.AlarmResponse.$Properties;
+  /** Whether NOSPACE is raised: puts, txns with puts and lease grants then fail (etcd's capped applier). */
+  noSpace?(): boolean;
 }
 
 /** Translates store and lessor errors into the gRPC errors etcd sends. */
@@ -104,6 +107,8 @@ export class Applier {
   /** Applies the request of raft entry `index` (Authenticate names its token after the index). */
   apply(req: etcdserverpb.InternalRaftRequest, index: number): ApplyResult {
     try {
+      // etcd's applierV3Capped wraps the auth applier, so NOSPACE comes before permission errors
+      if (this.d.noSpace?.() && costsSpace(req)) return { err: etcdError('NoSpace') };
       checkPermission(this.d.auth, this.d.lessor, req);
       if (isAuthRequest(req)) return this.applyAuth(req, index);
       return this.dispatch(req);
@@ -253,4 +258,9 @@ function isAuthRequest(r: etcdserverpb.InternalRaftRequest): boolean {
 
 export function decodeRequest(data: Uint8Array): etcdserverpb.InternalRaftRequest {
   return etcdserverpb.InternalRaftRequest.decode(data);
+}
+
+/** Requests etcd refuses while NOSPACE is raised (those with a quota cost). */
+function costsSpace(r: etcdserverpb.InternalRaftRequest): boolean {
+  return r.put != null || r.leaseGrant != null || (r.txn != null && txnCost(r.txn) > 0);
 }

@@ -40,9 +40,8 @@ export async function writeBackendBolt(
   path: string,
   options: BoltExportOptions,
 ): Promise<BoltWriteResult> {
-  const it = backend
-    .db()
-    .iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' }) as unknown as RawIterator;
+  // backend.iterator: a defragment keeps the database this reads open until the iterator closes
+  const it: RawIterator = backend.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
   const w = new BoltWriter(path, { sync: options.sync === true });
   // every bucket etcd 3.4 creates, present even when empty, as in etcd's own files
   const buckets = new Map<string, Rows>([

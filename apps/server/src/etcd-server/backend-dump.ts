@@ -8,16 +8,12 @@ interface RawIterator {
   _nextvSync(size: number, options: object): { rows: Buffer[]; finished: boolean };
   _closeSync(): void;
 }
-interface RawDb {
-  iterator(options: object): RawIterator;
-}
 interface RawBatch {
   _put(key: Uint8Array, value: Uint8Array, options: object): void;
 }
 
 export function dumpBackend(backend: Backend, path: string): number {
-  const db = backend.db() as unknown as RawDb;
-  const it = db.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const it: RawIterator = backend.iterator({ keyEncoding: 'buffer', valueEncoding: 'buffer' });
   const fd = openSync(path, 'w');
   let rowsOut = 0;
   try {

@@ -103,3 +103,73 @@ test('single member: a short lease expires and its keys go', async () => {
   await e.close();
   rmSync(join(dir, '..'), { recursive: true });
 });
+
+test('NOSPACE as etcd 3.4: what the alarm blocks, compaction alone does not help, defragment does', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'etcd-core-')), 'n1.etcd');
+  const [port] = await freePorts(1);
+  const quota = 256 * 1024;
+  const e = await startEtcd(
+    {
+      name: 'n1',
+      dataDir: dir,
+      listenPeerUrls: [`http://127.0.0.1:${port}`],
+      initialAdvertisePeerUrls: [`http://127.0.0.1:${port}`],
+      heartbeatIntervalMs: 20,
+      electionTimeoutMs: 200,
+      quotaBackendBytes: quota,
+    },
+    { logger: silentLogger(), serveClients: false },
+  );
+  const s = e.server;
+  try {
+    await s.ready();
+    const noSpace = /etcdserver: mvcc: database space exceeded/;
+    const value = Buffer.alloc(8 * 1024, 7);
+    let puts = 0;
+    for (; puts < 200; puts++) {
+      try {
+        await s.put({ key: b(`k${puts % 4}`), value });
+      } catch (err) {
+        assert.match(String(err), noSpace);
+        break;
+      }
+    }
+    assert.ok(puts > 10 && puts < 200, `${puts} puts of 8 KiB in ${quota} bytes`);
+    const full = await s.status();
+    assert.deepEqual(full.errors, [`memberID:${s.id} alarm:NOSPACE `]);
+    // blocked: puts, txns with puts, lease grants, also when they got past the front check (the applier)
+    await assert.rejects(s.put({ key: b('x'), value: b('1') }), noSpace);
+    await assert.rejects(s.txn({ success: [{ requestPut: { key: b('x'), value: b('1') } }] }), noSpace);
+    await assert.rejects(s.leaseGrant({ TTL: 60 }), noSpace);
+    const internal = s as unknown as { proposeOk(r: object): Promise<unknown> };
+    await assert.rejects(internal.proposeOk({ put: { key: b('x'), value: b('1') } }), noSpace);
+    // allowed: deletes, delete-only txns, reads, compaction
+    assert.equal(toNumber((await s.deleteRange({ key: b('k3') })).deleted), 1);
+    assert.equal((await s.txn({ success: [{ requestDeleteRange: { key: b('nothing') } }] })).succeeded, true);
+    assert.equal((await s.range({ key: b('k0') })).kvs?.length, 1);
+    const rev = toNumber((await s.range({ key: b('k0') })).header!.revision);
+    await s.compact({ revision: rev, physical: true });
+    const compacted = await s.status();
+    assert.ok(toNumber(compacted.dbSizeInUse) < toNumber(compacted.dbSize) / 2, JSON.stringify(compacted));
+    // disarmed without a defragment, the next put finds the size unchanged and raises the alarm again
+    const disarm = { action: 2, memberID: 0, alarm: 0 }; // DEACTIVATE of NONE for member 0: every alarm
+    await s.alarm(disarm);
+    await assert.rejects(s.put({ key: b('x'), value: b('1') }), noSpace);
+    assert.equal((await s.alarm({ action: 0 })).alarms?.length, 1);
+    await s.defragment();
+    const defragmented = await s.status();
+    assert.ok(
+      toNumber(defragmented.dbSize) < toNumber(full.dbSize) / 4,
+      `${defragmented.dbSize} after, ${full.dbSize} before`,
+    );
+    assert.equal((await s.alarm({ action: 0 })).alarms?.length, 1, 'defragment does not disarm');
+    await s.alarm(disarm);
+    await s.put({ key: b('x'), value: b('1') });
+    assert.equal((await s.leaseGrant({ TTL: 60 })).TTL !== undefined, true);
+    assert.deepEqual((await s.status()).errors, []);
+    assert.equal(Buffer.from((await s.range({ key: b('k0') })).kvs![0]!.value!).length, value.length);
+  } finally {
+    await e.close();
+    rmSync(join(dir, '..'), { recursive: true });
+  }
+});

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { etcdserverpb, toInt64, toLong, toNumber, toUint64 } from '@kv/api-proto';
 import { decodeLeaseRecord, LeaseIdGenerator, Lessor, MAX_LEASE_TTL } from '@kv/lease';
-import { Backend, type Namespace, WatchableStore } from '@kv/mvcc';
+import { Backend, type BackendSizes, type Namespace, WatchableStore } from '@kv/mvcc';
 import {
   type ConfChange,
   ConfChangeType,
@@ -24,11 +24,12 @@ import {
 import { Applier, type ApplyResult, toEtcdError } from '../apply/applier.js';
 import { type Header, rangeFromPb, rangeRespToPb, txnFromPb, txnRespToPb } from '../apply/pb-convert.js';
 import { checkLeaseKeys, checkTxn as checkTxnPermission } from '../apply/permission-check.js';
+import { fits, LEASE_OVERHEAD, putCost, quotaBytes, txnCost } from '../apply/quota.js';
 import { hashPassword, verifyPassword } from '../auth/password.js';
 import { type AuthInfo, AuthStore, ROOT } from '../auth/store.js';
 import { newTokenProvider, type TokenProvider } from '../auth/token-provider.js';
 import { writeBackendBolt } from '../backend-file/bolt-export.js';
-import { ConfigError, DEFAULT_QUOTA_BACKEND_BYTES, type EtcdConfig } from '../config/config.js';
+import { ConfigError, type EtcdConfig } from '../config/config.js';
 import { parseInitialCluster } from '../config/initial-cluster.js';
 import { hostPortOf } from '../config/urls.js';
 import { EtcdError, etcdError } from '../errors.js';
@@ -160,7 +161,7 @@ export class EtcdServer implements EtcdServerApi {
       committed: () => this.committedIndex,
       applied: () => this.appliedIndex,
       pending: () => this.waiters.size,
-      dbSize: () => (this.stopped ? 0 : this.backend.approximateSize()),
+      dbSize: () => this.backendSizes().total,
     });
     // --auth-token was checked by verifyConfig; a bad one throws here too (embedding code)
     this.tokens = newTokenProvider(cfg.authToken, Math.max(1, cfg.authTokenTtl) * 1000, (m) => log.warn(m));
@@ -352,6 +353,7 @@ export class EtcdServer implements EtcdServerApi {
         this.saveMembers();
       },
       onAlarm: (req) => this.alarms.apply(req),
+      noSpace: () => this.alarms.noSpace,
     });
   }
 
@@ -753,25 +755,39 @@ export class EtcdServer implements EtcdServerApi {
     return this.reads.wait();
   }
 
-  private checkQuota(): void {
+  /**
+   * etcd's quota check in front of a put, a txn with puts or a lease grant: while the alarm is on, or
+   * when the backend size plus the request's cost reaches the quota, the request fails with NOSPACE;
+   * in the second case the alarm is raised first (etcd waits for it too). Free requests always pass.
+   */
+  private async checkQuota(cost: number): Promise<void> {
+    if (cost === 0) return;
     if (this.alarms.noSpace) throw etcdError('NoSpace');
-    const quota = this.cfg.quotaBackendBytes > 0 ? this.cfg.quotaBackendBytes : DEFAULT_QUOTA_BACKEND_BYTES;
-    // RocksDB's size estimate is a native call: sample it at most every 100 ms.
+    // RocksDB's size figures are native calls: sample them at most every 100 ms (etcd's Size() is
+    // as old as the last backend commit, up to 100 ms too).
     const now = Date.now();
     if (now - this.sizeSampledAt > 100) {
       this.sizeSampledAt = now;
-      this.sizeSample = this.backend.approximateSize();
+      this.sizeSample = this.backend.sizes().total;
     }
-    if (this.sizeSample > quota) {
-      this.propose({
-        alarm: {
-          action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
-          memberID: toLong(this.id, true),
-          alarm: AlarmType.NOSPACE,
-        },
-      }).catch(() => {});
-      throw etcdError('NoSpace');
-    }
+    if (fits(this.sizeSample, cost, quotaBytes(this.cfg.quotaBackendBytes))) return;
+    this.log.warn(
+      { quotaBytes: this.cfg.quotaBackendBytes, dbSize: this.sizeSample },
+      'exceeded backend quota; raising alarm',
+    );
+    await this.propose({
+      alarm: {
+        action: etcdserverpb.AlarmRequest.AlarmAction.ACTIVATE,
+        memberID: toLong(this.id, true),
+        alarm: AlarmType.NOSPACE,
+      },
+    }).catch(() => {});
+    throw etcdError('NoSpace');
+  }
+
+  /** etcd's backend Size and SizeInUse (Status dbSize / dbSizeInUse); zeros once stopped. */
+  backendSizes(): BackendSizes {
+    return this.stopped ? { total: 0, inUse: 0 } : this.backend.sizes();
   }
 
   // ---------------------------------------------------------------- KV
@@ -811,7 +827,7 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.PutRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.PutResponse.$Properties> {
-    this.checkQuota();
+    await this.checkQuota(putCost(req));
     return this.proposeOk({ put: req }, this.auth.enabled ? await this.authInfo(caller) : null);
   }
 
@@ -841,7 +857,7 @@ export class EtcdServer implements EtcdServerApi {
       this.checkAuthRevision(who);
       return resp;
     }
-    this.checkQuota();
+    await this.checkQuota(txnCost(req));
     return this.proposeOk({ txn: req }, who);
   }
 
@@ -893,7 +909,7 @@ export class EtcdServer implements EtcdServerApi {
     if (ttl > MAX_LEASE_TTL) throw etcdError('LeaseTTLTooLarge');
     let id = toInt64(req.ID);
     if (id === 0n) id = this.leaseIds.next();
-    this.checkQuota();
+    await this.checkQuota(LEASE_OVERHEAD);
     return this.proposeOk({ leaseGrant: { ID: toLong(id), TTL: ttl } }, who);
   }
 
@@ -1146,19 +1162,22 @@ export class EtcdServer implements EtcdServerApi {
   // ---------------------------------------------------------------- Maintenance
 
   async status(): Promise<etcdserverpb.StatusResponse.$Properties> {
-    const size = this.backend.approximateSize();
+    const size = this.backendSizes();
     const errors: string[] = [];
-    if (this.alarms.noSpace) errors.push('memberID:' + this.id.toString() + ' alarm:NOSPACE ');
+    if (this.lead === 0n) errors.push(etcdError('NoLeader').message);
+    // etcd prints each AlarmMember in protobuf text form
+    for (const a of this.alarms.list())
+      errors.push(`memberID:${toUint64(a.memberID)} alarm:${etcdserverpb.AlarmType[a.alarm ?? 0]} `);
     return {
       header: this.header(),
       version: SERVER_VERSION,
-      dbSize: size,
+      dbSize: size.total,
       leader: toLong(this.lead, true),
       raftIndex: this.committedIndex,
       raftTerm: this.term,
       raftAppliedIndex: this.appliedIndex,
       errors,
-      dbSizeInUse: size,
+      dbSizeInUse: size.inUse,
       isLearner: this.cluster.member(this.id)?.isLearner === true,
     };
   }
@@ -1201,12 +1220,28 @@ export class EtcdServer implements EtcdServerApi {
     return resp;
   }
 
-  /** RocksDB compacts on its own; kept for API compatibility. */
+  /**
+   * etcd's Defragment, on this member only: the backend is rewritten without its deleted rows, so
+   * the size the quota compares shrinks. Unlike etcd (which holds its backend locks meanwhile),
+   * reads and writes go on during the copy; see Backend.defragment.
+   */
   async defragment(
     _req?: etcdserverpb.DefragmentRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.DefragmentResponse.$Properties> {
     await this.requireAdmin(caller);
+    if (this.stopped) throw etcdError('Stopped');
+    this.log.info({ dbSize: this.backend.sizes().total }, 'starting defragment');
+    try {
+      const r = await this.backend.defragment();
+      this.log.info({ before: r.before, after: r.after, rows: r.rows, tookMs: r.ms }, 'finished defragment');
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'failed to defragment');
+      throw err;
+    } finally {
+      // the quota compares the new size from the next request on
+      this.sizeSampledAt = 0;
+    }
     return { header: this.header() };
   }
 
