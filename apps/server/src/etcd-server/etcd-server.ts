@@ -482,7 +482,12 @@ export class EtcdServer implements EtcdServerApi {
     this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
-  /** This member was removed: it stops, and `done` resolves (bin/etcd then exits 1, as etcd does). */
+  /** True once this member learned it was removed from the cluster (and so stopped on its own). */
+  get wasRemoved(): boolean {
+    return this.removed;
+  }
+
+  /** This member was removed: it stops, and `done` resolves (bin/etcd then exits 0, as etcd 3.4 does). */
   private removedFromCluster(): void {
     if (this.stopped || this.removed) return;
     this.removed = true;
