@@ -90,7 +90,9 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
     etcd.server.done.then(() => {
       if (!stopping) {
         stopping = true;
-        etcd.close().then(() => resolve(1));
+        // etcd 3.4 exits 0 once a removed member has stopped (etcdmain returns on StopNotify); its own
+        // e2e suite fails a member removal that ends in any other code. A fatal error stays 1.
+        etcd.close().then(() => resolve(etcd.server.wasRemoved ? 0 : 1));
       }
     });
   });

@@ -70,10 +70,13 @@ export interface EtcdServerApi {
 
   // --- Cluster ---
   memberList(req: etcdserverpb.MemberListRequest): P<etcdserverpb.IMemberListResponse>;
-  memberAdd(req: etcdserverpb.MemberAddRequest): P<etcdserverpb.IMemberAddResponse>;
-  memberRemove(req: etcdserverpb.MemberRemoveRequest): P<etcdserverpb.IMemberRemoveResponse>;
-  memberUpdate(req: etcdserverpb.MemberUpdateRequest): P<etcdserverpb.IMemberUpdateResponse>;
-  memberPromote(req: etcdserverpb.MemberPromoteRequest): P<etcdserverpb.IMemberPromoteResponse>;
+  memberAdd(req: etcdserverpb.MemberAddRequest, caller?: Caller): P<etcdserverpb.IMemberAddResponse>;
+  memberRemove(req: etcdserverpb.MemberRemoveRequest, caller?: Caller): P<etcdserverpb.IMemberRemoveResponse>;
+  memberUpdate(req: etcdserverpb.MemberUpdateRequest, caller?: Caller): P<etcdserverpb.IMemberUpdateResponse>;
+  memberPromote(
+    req: etcdserverpb.MemberPromoteRequest,
+    caller?: Caller,
+  ): P<etcdserverpb.IMemberPromoteResponse>;
 
   // --- Maintenance ---
   status(req: etcdserverpb.StatusRequest): P<etcdserverpb.IStatusResponse>;

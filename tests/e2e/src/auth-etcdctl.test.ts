@@ -88,6 +88,11 @@ const STEPS: Step[] = [
   { args: [...alice, 'user', 'add', 'eve:evepw'] },
   { args: [...alice, 'auth', 'disable'] },
   { args: [...alice, 'endpoint', 'hashkv'] },
+  // Membership changes take the root role (etcd's own e2e TestCtlV3AuthMember*); the IDs are never reached.
+  { args: [...alice, 'member', 'add', 'm2', '--peer-urls=http://127.0.0.1:1'] },
+  { args: [...alice, 'member', 'remove', '1234'] },
+  { args: [...alice, 'member', 'update', '1234', '--peer-urls=http://127.0.0.1:1'] },
+  { args: ['member', 'remove', '1234'] },
   { args: [...alice, 'watch', 'other'] },
   { args: [...alice, 'lock', 'other'] },
   { args: [...alice, 'elect', '-l', 'other'] },

@@ -128,6 +128,7 @@ export class EtcdServer implements EtcdServerApi {
   private closing: Promise<void> | undefined;
   private published = false;
   private publishedDone = false;
+  private capabilitiesLogged = false;
   private readonly requestTimeoutMs: number;
   private headerIds: [bigint, ReturnType<typeof toLong>, ReturnType<typeof toLong>] | undefined;
   /** Ports the peer listeners bound (useful when configured with port 0). */
@@ -489,7 +490,12 @@ export class EtcdServer implements EtcdServerApi {
     this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
-  /** This member was removed: it stops, and `done` resolves (bin/etcd then exits 1, as etcd does). */
+  /** True once this member learned it was removed from the cluster (and so stopped on its own). */
+  get wasRemoved(): boolean {
+    return this.removed;
+  }
+
+  /** This member was removed: it stops, and `done` resolves (bin/etcd then exits 0, as etcd 3.4 does). */
   private removedFromCluster(): void {
     if (this.stopped || this.removed) return;
     this.removed = true;
@@ -504,7 +510,19 @@ export class EtcdServer implements EtcdServerApi {
     );
     this.metrics.leaderChanges.inc();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
-    if (lead !== 0n) setImmediate(() => this.publish());
+    if (lead !== 0n) {
+      // etcd logs this once the cluster version is known; its own e2e harness (and scripts built on it)
+      // wait for this line and "published" before using a member. Ours is fixed, so it is known with the
+      // first leader.
+      if (!this.capabilitiesLogged) {
+        this.capabilitiesLogged = true;
+        this.log.info(
+          { 'cluster-version': CLUSTER_VERSION.split('.').slice(0, 2).join('.') },
+          'enabled capabilities for version',
+        );
+      }
+      setImmediate(() => this.publish());
+    }
   }
 
   private async applyAll(snap: Snapshot | undefined, entries: Entry[]): Promise<void> {
@@ -1103,9 +1121,11 @@ export class EtcdServer implements EtcdServerApi {
 
   async memberAdd(
     req: etcdserverpb.MemberAddRequest.$Properties,
+    caller?: Caller,
   ): Promise<etcdserverpb.MemberAddResponse.$Properties> {
     const urls = req.peerURLs ?? [];
     if (urls.length === 0) throw etcdError('MemberBadURLs');
+    await this.requireMembershipAdmin(caller);
     const m = newMember('', urls, this.cfg.initialClusterToken, Math.floor(Date.now() / 1000));
     m.isLearner = req.isLearner === true;
     wrapMembership(() => this.cluster.validateAdd(m));
@@ -1119,7 +1139,9 @@ export class EtcdServer implements EtcdServerApi {
 
   async memberRemove(
     req: etcdserverpb.MemberRemoveRequest.$Properties,
+    caller?: Caller,
   ): Promise<etcdserverpb.MemberRemoveResponse.$Properties> {
+    await this.requireMembershipAdmin(caller);
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validateRemove(id));
     await this.proposeMemberChange(ConfChangeType.ConfChangeRemoveNode, id, undefined);
@@ -1128,7 +1150,9 @@ export class EtcdServer implements EtcdServerApi {
 
   async memberUpdate(
     req: etcdserverpb.MemberUpdateRequest.$Properties,
+    caller?: Caller,
   ): Promise<etcdserverpb.MemberUpdateResponse.$Properties> {
+    await this.requireMembershipAdmin(caller);
     const id = toUint64(req.ID);
     const urls = req.peerURLs ?? [];
     wrapMembership(() => this.cluster.validateUpdate(id, urls));
@@ -1139,7 +1163,9 @@ export class EtcdServer implements EtcdServerApi {
 
   async memberPromote(
     req: etcdserverpb.MemberPromoteRequest.$Properties,
+    caller?: Caller,
   ): Promise<etcdserverpb.MemberPromoteResponse.$Properties> {
+    await this.requireMembershipAdmin(caller);
     const id = toUint64(req.ID);
     wrapMembership(() => this.cluster.validatePromote(id));
     // Only the leader knows how far the learner's log has come, so a follower lets the leader decide.
@@ -1321,6 +1347,15 @@ export class EtcdServer implements EtcdServerApi {
     const who = await this.authInfo(caller);
     if (who === null) throw etcdError('UserEmpty');
     return who;
+  }
+
+  /**
+   * With auth on, only a root-role user may change membership (etcd's checkMembershipOperationPermission);
+   * unlike the maintenance calls below, the auth error reaches the client converted (PermissionDenied).
+   */
+  private async requireMembershipAdmin(caller: Caller | undefined): Promise<void> {
+    if (!this.auth.enabled) return;
+    this.auth.isAdminPermitted(await this.authInfo(caller));
   }
 
   /**
