@@ -14,6 +14,7 @@ import {
 } from '@kv/api-proto';
 import type { HandlerTable } from '../api/handlers';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
+import { beginScrape, countHealthCheck } from '../metrics/scrape-metrics';
 import type { EtcdServerApi } from '../server-api';
 import type { CallContext, ServerStream } from './grpc-server';
 import { JsonValueSplitter } from './json-stream';
@@ -76,7 +77,12 @@ async function handle(
       return;
     }
     if (path === '/metrics') {
-      const text = await opts.metrics.metrics();
+      const scraped = beginScrape();
+      const text = await opts.metrics.metrics().catch((err) => {
+        scraped(500);
+        throw err;
+      });
+      scraped(200);
       res.writeHead(200, { 'Content-Type': opts.metrics.contentType });
       res.end(text);
       return;
@@ -252,6 +258,7 @@ async function health(opts: HttpGatewayOptions, res: http.ServerResponse): Promi
   } catch {
     ok = false;
   }
+  countHealthCheck(ok);
   res.writeHead(ok ? 200 : 503, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(ok ? '{"health":"true"}' : '{"health":"false"}');
 }

@@ -46,6 +46,8 @@ export class Transport {
   private readonly peers = new Map<bigint, Peer>();
   private readonly inbound = new Set<Socket>();
   private readonly inboundFrom = new Map<Socket, bigint>();
+  /** Bytes received per member (0 until the sender's hello says who it is), for metrics. */
+  readonly receivedBytes = new Map<bigint, number>();
   private clusterId: bigint;
   private readonly log: (level: 'info' | 'warn', msg: string) => void;
   private closed = false;
@@ -111,6 +113,17 @@ export class Transport {
 
   hasPeer(id: bigint): boolean {
     return this.peers.has(id);
+  }
+
+  /** Each outbound stream: connected or not, bytes sent, times lost, messages dropped. */
+  peerStats(): { id: bigint; active: boolean; sentBytes: number; disconnects: number; dropped: number }[] {
+    return [...this.peers.values()].map((p) => ({
+      id: p.id,
+      active: p.isActive(),
+      sentBytes: p.sentBytes,
+      disconnects: p.disconnects,
+      dropped: p.dropped,
+    }));
   }
 
   /** When the outbound stream to `id` last became active (0: not connected). */
@@ -199,6 +212,8 @@ export class Transport {
     let snapshotDir = '';
     const handshakeTimer = setTimeout(() => socket.destroy(), 5000);
     socket.on('data', (chunk: Buffer) => {
+      const from = hello?.from ?? 0n;
+      this.receivedBytes.set(from, (this.receivedBytes.get(from) ?? 0) + chunk.length);
       let frames: Frame[];
       try {
         frames = decoder.push(chunk);
