@@ -7,6 +7,7 @@ export {
   type LeaseCheckpoint,
   type LeasedKey,
   Lessor,
+  type LessorObserver,
   type LessorOptions,
   MAX_LEASE_TTL,
   type RenewResult,

@@ -27,6 +27,15 @@ export interface LessorOptions {
   checkpointIntervalMs?: number;
   /** Set false to never produce checkpoints (applied checkpoints are still recorded). Default true. */
   checkpointing?: boolean;
+  /** Told of each grant, revoke and renew (metrics); none by default. */
+  observer?: LessorObserver;
+}
+
+/** What etcd's lease metrics count: grants with their TTL and revokes (applied), renews (primary). */
+export interface LessorObserver {
+  granted(ttl: number): void;
+  revoked(): void;
+  renewed(): void;
 }
 
 export interface LeaseCheckpoint {
@@ -86,6 +95,7 @@ export class Lessor {
   private readonly expiredRetryMs: number;
   private readonly checkpointIntervalMs: number;
   private readonly checkpointing: boolean;
+  private readonly observer: LessorObserver | undefined;
 
   constructor(opts: LessorOptions = {}) {
     this.now = opts.now ?? (() => performance.now());
@@ -94,6 +104,7 @@ export class Lessor {
     this.expiredRetryMs = Math.max(1, opts.expiredRetryMs ?? 3000);
     this.checkpointIntervalMs = Math.max(1, opts.checkpointIntervalMs ?? 300_000);
     this.checkpointing = opts.checkpointing ?? true;
+    this.observer = opts.observer;
     this.revokeLimit = new RateLimit(this.revokeRate, Math.max(1, Math.floor(this.revokeRate / 2)));
   }
 
@@ -121,6 +132,7 @@ export class Lessor {
       this.setExpiry(lease, now + lease.ttl * 1000);
       this.scheduleCheckpoint(lease, now);
     }
+    this.observer?.granted(lease.ttl);
     return { id, ttl: lease.ttl, change: { put: record(lease) } };
   }
 
@@ -132,6 +144,7 @@ export class Lessor {
     for (const k of lease.keys) if (this.keyMap.get(k) === lease) this.keyMap.delete(k);
     this.leaseMap.delete(id);
     this.unschedule(lease);
+    this.observer?.revoked();
     return { keys, change: { delete: id } };
   }
 
@@ -243,6 +256,7 @@ export class Lessor {
     if (lease.expiry <= now) throw new LeaseNotFoundError();
     this.setExpiry(lease, now + lease.ttl * 1000);
     this.scheduleCheckpoint(lease, now);
+    this.observer?.renewed();
     // A checkpoint taken before this renew (applied, or still on its way through raft) would let a new
     // leader resume from less than the client was just promised, so it is cleared through raft too.
     if (this.checkpointing && (lease.remainingTTL > 0 || lease.checkpointInFlight)) {

@@ -4,21 +4,25 @@
 // when the compaction was scheduled).
 import { setTimeout as sleep, setImmediate as yieldNow } from 'node:timers/promises';
 import { revisionId } from './key-index';
-import type { KVStore } from './kv-store';
+import type { CompactionObserver, KVStore } from './kv-store';
 import { decodeRevision, encodeRevision } from './revision';
 
 export interface CompactionPacing {
   /** Rows examined (and at most deleted) per batch. */
   batch: number;
   pauseMs: number;
+  observer?: CompactionObserver;
 }
 
 export async function runCompaction(store: KVStore, rev: number, pacing: CompactionPacing): Promise<void> {
   const keep = store.index.keep(rev);
   const end = encodeRevision(rev + 1, 0);
   let from = encodeRevision(0, 0);
+  const start = performance.now();
+  const observer = pacing.observer;
   for (;;) {
     if (store.isClosed()) return;
+    const batchStart = performance.now();
     const del: Buffer[] = [];
     let freed = 0;
     let last: Buffer | undefined;
@@ -34,7 +38,12 @@ export async function runCompaction(store: KVStore, rev: number, pacing: Compact
       if (++seen >= pacing.batch) break;
     }
     if (del.length > 0) store.keys.writeNow({ del, freed });
-    if (last === undefined || seen < pacing.batch) return;
+    store.counts.compactedKeys += del.length;
+    observer?.dbCompactionBatch(performance.now() - batchStart, del.length);
+    if (last === undefined || seen < pacing.batch) {
+      observer?.dbCompaction(performance.now() - start);
+      return;
+    }
     const next = decodeRevision(last);
     from = encodeRevision(next.main, next.sub + 1);
     if (pacing.pauseMs > 0) await sleep(pacing.pauseMs);

@@ -14,7 +14,7 @@ export { ErrClosed, ErrCompacted, ErrDuplicateKey, ErrFutureRev, ErrKeyNotFound 
 export { encodeEtcdKeyValue, etcdRevisionKey, etcdRow } from './etcd-form';
 export type { HashResult } from './hash';
 export { decodeKeyValue, type Event, encodeKeyValue, isTombstoneRecord, type KeyValue } from './key-value';
-export { KVStore, type KVStoreOptions, META_KEYS } from './kv-store';
+export { type CompactionObserver, KVStore, type KVStoreOptions, META_KEYS, MvccCounts } from './kv-store';
 export type { RangeOptions, RangeResult, TxnRead, TxnWrite } from './kv-txn';
 export {
   type ApplyChecks,

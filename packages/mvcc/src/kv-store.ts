@@ -41,6 +41,37 @@ export interface KVStoreOptions {
   compactionBatch?: number;
   /** Pause between compaction batches in ms (default 0: just yield to the event loop). */
   compactionPauseMs?: number;
+  /** Told how long compactions take (metrics); none by default. */
+  observer?: CompactionObserver;
+}
+
+/** Durations of compaction phases in milliseconds, for etcd's compaction histograms. */
+export interface CompactionObserver {
+  /** The in-memory index compaction (the part that blocks writes). */
+  indexCompaction(ms: number): void;
+  /** One batch of physical row removal (the part that blocks the event loop). */
+  dbCompactionBatch(ms: number, keys: number): void;
+  /** A whole physical compaction, from its start to its last batch. */
+  dbCompaction(ms: number): void;
+}
+
+/**
+ * Operations this store has seen, as etcd's mvcc counts them: every range, put and delete call on a
+ * transaction, a txn when one transaction made more than one of those. Plain numbers so the hot path
+ * pays an increment; metrics read them when scraped.
+ */
+export class MvccCounts {
+  ranges = 0;
+  puts = 0;
+  deletes = 0;
+  txns = 0;
+  putBytes = 0;
+  events = 0;
+  compactedKeys = 0;
+
+  get ops(): number {
+    return this.ranges + this.puts + this.deletes;
+  }
 }
 
 const META_CONSISTENT_INDEX = Buffer.from('consistent_index');
@@ -67,6 +98,7 @@ export class KVStore {
   /** @internal */ readonly index = new TreeIndex();
   /** @internal */ readonly keys: Namespace;
   /** @internal */ readonly meta: Namespace;
+  readonly counts = new MvccCounts();
   private currentRev = 1;
   private compactRev = 0;
   private consistentIdx = 0;
@@ -139,6 +171,11 @@ export class KVStore {
     return this.consistentIdx;
   }
 
+  /** Keys live at the current revision. */
+  liveKeys(): number {
+    return this.index.liveCount();
+  }
+
   /** @internal the newest revision in the index, counting an open write transaction's changes */
   headRevision(): number {
     const w = this.writing;
@@ -163,35 +200,46 @@ export class KVStore {
     return applyRange(this.read(), req);
   }
 
+  /** etcd counts a txn when one transaction made more than one range, put or delete. */
+  private countTxn(opsBefore: number): void {
+    if (this.counts.ops - opsBefore > 1) this.counts.txns++;
+  }
+
   /** etcd's Put, in its own revision. */
   put(req: PutRequest, checks?: ApplyChecks): PutResponse {
     const txn = this.write();
+    const ops = this.counts.ops;
     try {
       return applyPut(txn, req, checks);
     } finally {
       txn.end();
+      this.countTxn(ops);
     }
   }
 
   /** etcd's DeleteRange; deleting nothing does not move the revision. */
   deleteRange(req: DeleteRangeRequest): DeleteRangeResponse {
     const txn = this.write();
+    const ops = this.counts.ops;
     try {
       return applyDeleteRange(txn, req);
     } finally {
       txn.end();
+      this.countTxn(ops);
     }
   }
 
   /** etcd's Txn: compares, then one branch (nested txns included) in a single revision. */
   txn(req: TxnRequest, checks?: ApplyChecks): TxnResponse {
     const read = this.read();
-    if (isTxnReadOnly(req)) return applyTxn(read, undefined, req, this.compactRev, checks).resp;
+    const ops = this.counts.ops;
     let txn: TxnWrite | undefined;
     try {
+      if (isTxnReadOnly(req)) return applyTxn(read, undefined, req, this.compactRev, checks).resp;
       return applyTxn(read, () => (txn = this.write()), req, this.compactRev, checks).resp;
     } finally {
       txn?.end();
+      this.countTxn(ops);
     }
   }
 
@@ -225,7 +273,9 @@ export class KVStore {
     if (rev > this.currentRev) throw new ErrFutureRev();
     this.compactRev = rev;
     this.meta.put(META_SCHEDULED_COMPACT, writeNumber(rev));
+    const t0 = performance.now();
     this.index.compact(rev);
+    this.options.observer?.indexCompaction(performance.now() - t0);
     // cached rows of removed revisions can no longer be asked for; they age out of the cache
     this.queuedCompactions.push(rev);
     const p = new Promise<void>((resolve, reject) => {
@@ -246,6 +296,7 @@ export class KVStore {
           await runCompaction(this, rev, {
             batch: this.options.compactionBatch ?? 1000,
             pauseMs: this.options.compactionPauseMs ?? 0,
+            observer: this.options.observer,
           });
           if (!this.closed) this.meta.writeNow({ put: [[META_FINISHED_COMPACT, writeNumber(rev)]] });
         })

@@ -51,6 +51,7 @@ export class TxnRead {
   }
 
   range(key: Uint8Array, end: Uint8Array | undefined, options: RangeOptions = {}): RangeResult {
+    this.store.counts.ranges++;
     return this.rangeAt(key, end, options, this.beginRev);
   }
 
@@ -84,6 +85,7 @@ export class TxnWrite extends TxnRead {
 
   /** Reads see this transaction's own earlier changes. */
   override range(key: Uint8Array, end: Uint8Array | undefined, options: RangeOptions = {}): RangeResult {
+    this.store.counts.ranges++;
     return this.rangeAt(key, end, options, this.changes.length > 0 ? this.beginRev + 1 : this.beginRev);
   }
 
@@ -107,6 +109,9 @@ export class TxnWrite extends TxnRead {
       lease,
     };
     this.store.writeRecord(ks, main, sub, kv, false);
+    const counts = this.store.counts;
+    counts.puts++;
+    counts.putBytes += key.length + value.length;
     this.changes.push(kv);
     this.events.push({ type: 'PUT', kv });
     return main;
@@ -115,6 +120,7 @@ export class TxnWrite extends TxnRead {
   /** Deletes the keys live in [key, end); returns how many and the revision after. */
   deleteRange(key: Uint8Array, end: Uint8Array | undefined): { deleted: number; rev: number } {
     this.checkOpen();
+    this.store.counts.deletes++;
     const main = this.beginRev + 1;
     const readRev = this.changes.length > 0 ? main : this.beginRev;
     const { hits } = this.store.index.range(keyString(key), rangeEndString(end), readRev, 0, true);

@@ -35,6 +35,13 @@ export class TreeIndex {
     return this.byKey.size;
   }
 
+  /** Keys live at the head revision (etcd's keys_total), summed from the per-leaf counts. */
+  liveCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.leaves.length; i++) n += this.counts[i]!;
+    return n;
+  }
+
   /** Leaf that would hold `key`: the last leaf whose first key is <= key. */
   private leafFor(key: string): number {
     const f = this.firsts;

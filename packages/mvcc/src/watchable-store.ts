@@ -111,10 +111,12 @@ export class WatchStream implements AsyncIterable<WatchResponse> {
     if (this.closed) return true;
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
+      this.store.counts.events += r.events.length;
       waiter(r);
       return true;
     }
     if (this.queue.length >= this.capacity) return false;
+    this.store.counts.events += r.events.length;
     this.queue.push(r);
     return true;
   }
@@ -194,6 +196,13 @@ export class WatchableStore extends KVStore {
   /** Watchers by state, for tests and metrics. */
   watcherCounts(): { synced: number; unsynced: number; victims: number } {
     return { synced: this.synced.size, unsynced: this.unsynced.size, victims: this.victims.size };
+  }
+
+  /** Open watch streams and the events held for victim watchers, for metrics. */
+  streamCounts(): { streams: number; pendingEvents: number } {
+    let pendingEvents = 0;
+    for (const v of this.victims.values()) pendingEvents += v.events.length;
+    return { streams: this.streams.size, pendingEvents };
   }
 
   /** @internal */

@@ -36,6 +36,8 @@ import { EtcdError, etcdError } from '../errors.js';
 import { RequestIdGenerator } from '../ids/request-id.js';
 import { type ClusterJson, MembershipError, RaftCluster } from '../membership/cluster.js';
 import { type Member, newMember } from '../membership/member.js';
+import { HeartbeatTiming } from '../metrics/heartbeat-timing.js';
+import { serverMetrics, timedStream } from '../metrics/server-metrics.js';
 import { RaftNode } from '../raft-node/raft-node.js';
 import type {
   Access,
@@ -54,7 +56,6 @@ import { dumpBackend, loadBackendDump } from './backend-dump.js';
 import { AutoCompactor, parseRetention } from './compactor.js';
 import { createLogger, type Logger } from './logger.js';
 import { decodeChangeContext, encodeChangeContext } from './member-change.js';
-import { serverMetrics } from './metrics.js';
 import { type MemberPaths, memberPaths, openRaftStorage, type RaftStorage } from './raft-storage.js';
 import { ReadIndexBatcher } from './read-index.js';
 import { snapshotChunks } from './snapshot-stream.js';
@@ -139,6 +140,7 @@ export class EtcdServer implements EtcdServerApi {
   readonly done: Promise<void>;
   private markDone!: () => void;
   readonly metrics: ReturnType<typeof serverMetrics>;
+  private readonly heartbeats: HeartbeatTiming;
 
   private constructor(
     readonly cfg: EtcdConfig,
@@ -156,13 +158,28 @@ export class EtcdServer implements EtcdServerApi {
     this.clusterId = rs.clusterId;
     this.done = new Promise((r) => (this.markDone = r));
     this.requestTimeoutMs = 5000 + 2 * cfg.electionTimeoutMs;
-    this.metrics = serverMetrics({
-      hasLeader: () => this.lead !== 0n,
-      isLeader: () => this.isLeader,
-      committed: () => this.committedIndex,
-      applied: () => this.appliedIndex,
-      pending: () => this.waiters.size,
-      dbSize: () => this.backendSizes().total,
+    this.metrics = serverMetrics(
+      {
+        memberId: () => this.id,
+        hasLeader: () => this.lead !== 0n,
+        isLeader: () => this.isLeader,
+        isLearner: () => this.cluster.member(this.id)?.isLearner === true,
+        committed: () => this.committedIndex,
+        applied: () => this.appliedIndex,
+        pending: () => this.waiters.size,
+        dbSize: () => this.backendSizes().total,
+        dbSizeInUse: () => this.backendSizes().inUse,
+        quotaBytes: () => quotaBytes(cfg.quotaBackendBytes),
+        authRevision: () => this.auth?.revision ?? 0,
+        store: () => (this.stopped ? undefined : this.kv),
+        peers: () => ({ peers: this.transport.peerStats(), received: this.transport.receivedBytes }),
+        readIndexes: () => ({ slow: this.reads.slowRounds, failed: this.reads.failedRounds }),
+      },
+      { server: SERVER_VERSION, cluster: CLUSTER_VERSION.split('.').slice(0, 2).join('.') },
+    );
+    this.heartbeats = new HeartbeatTiming(cfg.heartbeatIntervalMs, {
+      late: () => this.metrics.heartbeatSendFailures.inc(),
+      roundTrip: (peer) => this.metrics.peerRtt(peer),
     });
     // --auth-token was checked by verifyConfig; a bad one throws here too (embedding code)
     this.tokens = newTokenProvider(cfg.authToken, Math.max(1, cfg.authTokenTtl) * 1000, (m) => log.warn(m));
@@ -171,6 +188,7 @@ export class EtcdServer implements EtcdServerApi {
     this.lessor = new Lessor({
       minTTL: Math.ceil((3 * cfg.electionTimeoutMs) / 2 / 1000),
       checkpointing: cfg.enableLeaseCheckpoint,
+      observer: this.metrics.lease,
     });
     this.snapshotIndex = rs.snapshot?.metadata.index ?? 0;
     this.appliedIndex = this.snapshotIndex;
@@ -197,7 +215,11 @@ export class EtcdServer implements EtcdServerApi {
         log: (level, msg) => this.log[level]({ component: 'transport' }, msg),
       },
       {
-        onMessage: (_from, bytes) => this.raftNode.step(decodeMessage(bytes)),
+        onMessage: (from, bytes) => {
+          const m = decodeMessage(bytes);
+          if (m.type === MessageType.MsgHeartbeatResp) this.heartbeats.answered(from);
+          this.raftNode.step(m);
+        },
         onSnapshot: (from, bytes, dir) => this.receiveSnapshot(from, bytes, dir),
         onUnreachable: (id) => {
           this.rawNode.reportUnreachable(id);
@@ -223,7 +245,11 @@ export class EtcdServer implements EtcdServerApi {
         onSoftState: (ss) => this.onLeaderChange(ss.lead, ss.raftState),
         onReadStates: (states) => this.reads.onReadStates(states),
         saveSnapshot: async (snap) => {
-          rs.snapshotter.save(snap.metadata.term, snap.metadata.index, encodeSnapshot(snap));
+          const t0 = performance.now();
+          const bytes = encodeSnapshot(snap);
+          this.metrics.snapSaveMarshalling.observe((performance.now() - t0) / 1000);
+          rs.snapshotter.save(snap.metadata.term, snap.metadata.index, bytes);
+          this.metrics.snapSaveTotal.observe((performance.now() - t0) / 1000);
         },
         apply: (snap, entries) => this.applyAll(snap, entries),
         onFatal: (err) => {
@@ -281,9 +307,10 @@ export class EtcdServer implements EtcdServerApi {
           'joining an existing cluster',
         );
       }
-      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec) =>
-        metricsRef.current?.walFsync.observe(sec),
-      );
+      rs = await openRaftStorage(paths, ids, cfg.maxSnapshots, opts.walSegmentBytes, (sec, bytes) => {
+        metricsRef.current?.walFsync.observe(sec);
+        metricsRef.current?.walWriteBytes.inc(bytes);
+      });
     } catch (err) {
       await backend.close();
       throw err;
@@ -328,7 +355,10 @@ export class EtcdServer implements EtcdServerApi {
 
   private async openStore(backend: Backend): Promise<void> {
     this.backend = backend;
-    this.kv = await WatchableStore.open(backend, { compactionBatch: this.cfg.compactionBatchLimit });
+    this.kv = await WatchableStore.open(backend, {
+      compactionBatch: this.cfg.compactionBatchLimit,
+      observer: this.metrics.compaction,
+    });
     this.leaseNs = backend.namespace('lease');
     this.membersNs = backend.namespace('members');
     this.alarms = new Alarms(backend.namespace('alarm'));
@@ -418,6 +448,7 @@ export class EtcdServer implements EtcdServerApi {
       this.sendSnapshot(m);
       return;
     }
+    if (m.type === MessageType.MsgHeartbeat) this.heartbeats.sent(m.to);
     this.transport.send(m.to, encodeMessage(m));
   }
 
@@ -468,6 +499,7 @@ export class EtcdServer implements EtcdServerApi {
     const index = snap.metadata.index;
     const dump = this.snapshotDumpPath(index);
     this.log.info({ index }, 'installing snapshot');
+    this.metrics.snapshotApplyInProgress.set(1);
     const loading = `${this.paths.dbDir}.loading`;
     rmSync(loading, { recursive: true, force: true });
     const fresh = await Backend.open(loading);
@@ -487,6 +519,7 @@ export class EtcdServer implements EtcdServerApi {
     this.snapshotIndex = index;
     this.appliedIndex = index;
     this.appliedWaiters.advance(index);
+    this.metrics.snapshotApplyInProgress.set(0);
     this.log.info({ index, rows, revision: this.kv.rev }, 'installed snapshot');
   }
 
@@ -509,6 +542,7 @@ export class EtcdServer implements EtcdServerApi {
       'raft leader changed',
     );
     this.metrics.leaderChanges.inc();
+    this.heartbeats.reset();
     if (role !== StateType.StateLeader && this.lessor.isPrimary) this.lessor.demote();
     if (lead !== 0n) {
       // etcd logs this once the cluster version is known; its own e2e harness (and scripts built on it)
@@ -541,7 +575,10 @@ export class EtcdServer implements EtcdServerApi {
           }
         } else if (e.index > ci) {
           const req = etcdserverpb.InternalRaftRequest.decode(e.data);
+          const t0 = performance.now();
           results.push([toUint64(req.header?.ID), this.applier.apply(req, e.index)]);
+          // etcd's warnApplyDuration
+          if (performance.now() - t0 > 100) this.metrics.slowApply.inc();
         }
       } else {
         const cc = decodeEntryConfChange(e);
@@ -667,7 +704,10 @@ export class EtcdServer implements EtcdServerApi {
   private leaseDuties(): void {
     if (!this.isLeader || !this.lessor.isPrimary) return;
     for (const id of this.lessor.expired(500)) {
-      this.propose({ leaseRevoke: { ID: toLong(id) } }).catch(() => {});
+      this.propose({ leaseRevoke: { ID: toLong(id) } }).then(
+        (r) => r.err || this.metrics.leaseExpired.inc(),
+        () => {},
+      );
     }
     const cps = this.lessor.dueCheckpoints(1000);
     if (cps.length > 0) {
@@ -1182,6 +1222,7 @@ export class EtcdServer implements EtcdServerApi {
     if (match < leaderMatch * 0.9) throw etcdError('LearnerNotReady');
     const m = { ...this.cluster.member(id)!, isLearner: false };
     await this.proposeMemberChange(ConfChangeType.ConfChangeAddNode, id, m);
+    this.metrics.learnerPromoteSuccesses.inc();
     return this.memberList();
   }
 
@@ -1214,7 +1255,9 @@ export class EtcdServer implements EtcdServerApi {
   ): Promise<etcdserverpb.HashKVResponse.$Properties> {
     await this.requireAdmin(caller);
     try {
+      const t0 = performance.now();
       const h = this.kv.hashKV(toNumber(req.revision));
+      this.metrics.hashRev.observe((performance.now() - t0) / 1000);
       // etcd's store starts with compact revision -1 (never compacted), and HashKV reports that
       return {
         header: this.header(),
@@ -1231,7 +1274,9 @@ export class EtcdServer implements EtcdServerApi {
     caller?: Caller,
   ): Promise<etcdserverpb.HashResponse.$Properties> {
     await this.requireAdmin(caller);
+    const t0 = performance.now();
     const h = this.kv.hashKV(0);
+    this.metrics.hash.observe((performance.now() - t0) / 1000);
     return { header: this.header(), hash: h.hash };
   }
 
@@ -1300,10 +1345,13 @@ export class EtcdServer implements EtcdServerApi {
     caller?: Caller,
   ): AsyncIterable<etcdserverpb.ISnapshotResponse> {
     const chunks = () =>
-      snapshotChunks(
-        this.paths.snapDir,
-        (path) => writeBackendBolt(this.backend, path, { clusterVersion: CLUSTER_VERSION }),
-        () => this.header(),
+      timedStream(
+        snapshotChunks(
+          this.paths.snapDir,
+          (path) => writeBackendBolt(this.backend, path, { clusterVersion: CLUSTER_VERSION }),
+          () => this.header(),
+        ),
+        this.metrics.backendSnapshot,
       );
     return this.auth.enabled ? this.adminOnly(caller, chunks) : chunks();
   }

@@ -44,7 +44,7 @@ export async function openRaftStorage(
   ids: { nodeId: bigint; clusterId: bigint },
   maxSnapshots: number,
   walSegmentBytes?: number,
-  onSync?: (seconds: number) => void,
+  onSync?: (seconds: number, bytes: number) => void,
 ): Promise<RaftStorage> {
   const snapshotter = new Snapshotter(paths.snapDir, maxSnapshots);
   const storage = new MemoryStorage();

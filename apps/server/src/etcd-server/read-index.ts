@@ -16,6 +16,9 @@ export class ReadIndexBatcher {
   private inflight: { ctx: Buffer; readers: Reader[]; timer: NodeJS.Timeout; tries: number } | undefined;
   private seq = 0n;
   private closed = false;
+  /** Rounds that timed out (asked again), and rounds whose reads failed (metrics). */
+  slowRounds = 0;
+  failedRounds = 0;
 
   constructor(
     private readonly requestRead: (ctx: Buffer) => void,
@@ -52,7 +55,9 @@ export class ReadIndexBatcher {
     const f = this.inflight;
     if (!f) return;
     this.inflight = undefined;
+    this.slowRounds++;
     if (f.tries >= this.maxTries) {
+      this.failedRounds++;
       const err = this.timeoutError();
       for (const r of f.readers) r.reject(err);
       this.startRound([], 0);

@@ -5,6 +5,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
+import { type GrpcMetrics, grpcMetrics, type MethodStats } from '../metrics/grpc-metrics';
 import type { Caller } from '../server-api';
 import { encodeGrpcMessage, frameMessage, MessageReader, parseGrpcTimeout } from './grpc-wire';
 
@@ -55,12 +56,15 @@ export interface GrpcServerOptions {
   maxConcurrentStreams?: number;
   /** Serves HTTP/2 requests that are not gRPC (e.g. h2c GET /health); default answers 415. */
   fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  /** Where calls are counted (default: the process's, served at /metrics). */
+  metrics?: GrpcMetrics;
 }
 
 interface Route {
   def: MethodDef;
   unary: UnaryHandler | null;
   stream: StreamHandler | null;
+  stats: MethodStats;
 }
 
 const kCall = Symbol('grpcCall');
@@ -83,18 +87,37 @@ abstract class BaseCall {
   done = false;
   timer: NodeJS.Timeout | null = null;
   trailers: Record<string, string> = OK_TRAILERS;
+  /** The method's counts, once the call has started as go-grpc-prometheus counts it (null before). */
+  stats: MethodStats | null = null;
 
   constructor(
     stream: http2.ServerHttp2Stream,
     def: MethodDef,
     headers: http2.IncomingHttpHeaders,
     max: number,
+    readonly route: Route,
   ) {
     this.stream = stream;
     this.def = def;
     this.metadata = headers;
     const enc = headers['grpc-encoding'];
     this.reader = new MessageReader(max, typeof enc === 'string' ? enc : undefined);
+  }
+
+  /** Counts the call as started (after its first message for unary calls, as grpc-go's interceptors). */
+  protected start(traffic: GrpcMetrics['traffic'], stream: boolean): void {
+    this.stats = this.route.stats;
+    this.stats.started++;
+    const v = this.metadata['client-api-version'];
+    traffic.request(typeof v === 'string' ? v : undefined, stream);
+  }
+
+  /** Counts the call's end with its status code (once; nothing for calls that never started). */
+  protected handled(code: number): void {
+    const st = this.stats;
+    if (st === null) return;
+    this.stats = null;
+    st.handled[code]++;
   }
 
   /** The auth token from the `token` metadata (read only while auth is enabled). */
@@ -115,9 +138,10 @@ abstract class BaseCall {
   fail(err: unknown): void {
     if (this.done) return;
     this.finish();
+    const { code, message } = toStatus(err);
+    this.handled(code);
     const s = this.stream;
     if (s.destroyed || s.closed) return;
-    const { code, message } = toStatus(err);
     if (!s.headersSent) {
       s.respond(
         {
@@ -162,8 +186,9 @@ export class UnaryCall extends BaseCall implements CallContext {
     route: Route,
     headers: http2.IncomingHttpHeaders,
     max: number,
+    private readonly traffic: GrpcMetrics['traffic'],
   ) {
-    super(stream, route.def, headers, max);
+    super(stream, route.def, headers, max, route);
     this.handler = route.unary!;
   }
 
@@ -202,6 +227,9 @@ export class UnaryCall extends BaseCall implements CallContext {
       );
       return;
     }
+    this.start(this.traffic, false);
+    this.stats!.received++;
+    this.traffic.receivedBytes += this.size;
     this.msg = null;
     let res: unknown;
     try {
@@ -230,6 +258,12 @@ export class UnaryCall extends BaseCall implements CallContext {
       this.fail(new EtcdError(GrpcCode.INTERNAL, `grpc: error while marshaling: ${(e as Error).message}`));
       return;
     }
+    const st = this.stats;
+    if (st !== null) {
+      st.sent++;
+      this.traffic.sentBytes += buf.length - 5;
+      this.handled(0);
+    }
     s.respond(OK_HEADERS, RESPOND_WITH_TRAILERS);
     s.end(buf);
   }
@@ -237,7 +271,10 @@ export class UnaryCall extends BaseCall implements CallContext {
   onClose(): void {
     const gone = !this.done;
     this.finish();
-    if (gone) this.cancel();
+    if (gone) {
+      this.handled(1);
+      this.cancel();
+    }
   }
 
   onCancel(f: () => void): void {
@@ -278,6 +315,17 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
   oncancel: (() => void) | null = null;
   private cancelled = false;
 
+  constructor(
+    stream: http2.ServerHttp2Stream,
+    route: Route,
+    headers: http2.IncomingHttpHeaders,
+    max: number,
+    private readonly traffic: GrpcMetrics['traffic'],
+  ) {
+    super(stream, route.def, headers, max, route);
+    this.start(traffic, true);
+  }
+
   onData(chunk: Buffer): void {
     if (this.done) return;
     try {
@@ -290,6 +338,9 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
 
   deliver(msg: Uint8Array): void {
     if (this.done) return;
+    const st = this.stats;
+    if (st !== null) st.received++;
+    this.traffic.receivedBytes += msg.length;
     let req: Req;
     try {
       req = this.def.decode(msg);
@@ -323,7 +374,11 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
     const s = this.stream;
     if (s.destroyed || s.closed) return false;
     if (!s.headersSent) s.respond(OK_HEADERS, RESPOND_WITH_TRAILERS);
-    return s.write(frameMessage(this.def.encode(res)));
+    const buf = frameMessage(this.def.encode(res));
+    const st = this.stats;
+    if (st !== null) st.sent++;
+    this.traffic.sentBytes += buf.length - 5;
+    return s.write(buf);
   }
 
   /** Resolves when buffered output has been flushed (or the stream is gone). */
@@ -349,6 +404,7 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
       return;
     }
     this.finish();
+    this.handled(0);
     const s = this.stream;
     if (s.destroyed || s.closed) return;
     if (!s.headersSent) {
@@ -364,6 +420,7 @@ export class StreamCall<Req = any, Res = any> extends BaseCall implements Server
 
   onClose(): void {
     this.finish();
+    this.handled(1);
     this.cancel();
   }
 
@@ -418,11 +475,13 @@ export class GrpcServer {
   private readonly maxRecv: number;
   readonly maxConcurrentStreams: number;
   private readonly fallback: GrpcServerOptions['fallback'];
+  private readonly metrics: GrpcMetrics;
 
   constructor(opts: GrpcServerOptions = {}) {
     this.maxRecv = opts.maxReceiveMessageLength ?? DEFAULT_MAX_RECV;
     // grpc-go takes 0 as no limit
     this.maxConcurrentStreams = opts.maxConcurrentStreams || 0xffffffff;
+    this.metrics = opts.metrics ?? grpcMetrics();
     this.fallback = opts.fallback;
     this.h2 = http2.createServer({
       settings: {
@@ -454,12 +513,16 @@ export class GrpcServer {
 
   addUnary<Req, Res>(def: MethodDef<Req, Res>, handler: UnaryHandler<Req, Res>): void {
     if (def.requestStream || def.responseStream) throw new Error(`${def.path} is a streaming method`);
-    this.add({ def, unary: handler as UnaryHandler, stream: null });
+    this.add({ def, unary: handler as UnaryHandler, stream: null, stats: this.stats(def) });
   }
 
   addStream<Req, Res>(def: MethodDef<Req, Res>, handler: StreamHandler<Req, Res>): void {
     if (!def.requestStream && !def.responseStream) throw new Error(`${def.path} is a unary method`);
-    this.add({ def, unary: null, stream: handler as StreamHandler });
+    this.add({ def, unary: null, stream: handler as StreamHandler, stats: this.stats(def) });
+  }
+
+  private stats(def: MethodDef): MethodStats {
+    return this.metrics.method(def.path, def.requestStream, def.responseStream);
   }
 
   private add(route: Route): void {
@@ -505,9 +568,9 @@ export class GrpcServer {
     }
     let call: BaseCall;
     if (route.unary !== null) {
-      call = new UnaryCall(stream, route, headers, this.maxRecv);
+      call = new UnaryCall(stream, route, headers, this.maxRecv, this.metrics.traffic);
     } else {
-      call = new StreamCall(stream, route.def, headers, this.maxRecv);
+      call = new StreamCall(stream, route, headers, this.maxRecv, this.metrics.traffic);
     }
     (stream as any)[kCall] = call;
     stream.on('data', onStreamData);

@@ -9,6 +9,7 @@
 // etcd runs the checks in Go map order (random per request); we run them in registration order.
 import type * as http from 'node:http';
 import { etcdserverpb } from '@kv/api-proto';
+import { countHealthCheck } from '../metrics/scrape-metrics';
 import type { EtcdServerApi } from '../server-api';
 
 type Check = (server: EtcdServerApi, timeoutMs: number) => Promise<void>;
@@ -127,6 +128,7 @@ async function health(server: EtcdServerApi, res: http.ServerResponse): Promise<
   } catch {
     ok = false;
   }
+  countHealthCheck(ok);
   if (ok) {
     res.writeHead(200, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('{"health":"true"}');

@@ -13,6 +13,7 @@ import {
 } from '@kv/api-proto';
 import type { HandlerTable } from '../api/handlers';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
+import { beginScrape, countHealthCheck } from '../metrics/scrape-metrics';
 import type { EtcdServerApi } from '../server-api';
 import type { CallContext, ServerStream } from './grpc-server';
 import { isHealthPath, serveHealth } from './health';
@@ -111,7 +112,12 @@ async function handle(
       return;
     }
     if (path === '/metrics') {
-      const text = await opts.metrics.metrics();
+      const scraped = beginScrape();
+      const text = await opts.metrics.metrics().catch((err) => {
+        scraped(500);
+        throw err;
+      });
+      scraped(200);
       res.writeHead(200, { 'Content-Type': opts.metrics.contentType });
       res.end(text);
       return;

@@ -41,6 +41,10 @@ export class Peer {
   private urlIndex = 0;
   private lastError = '';
   activeSince = 0;
+  /** Bytes written to the stream and times it was lost (metrics). */
+  sentBytes = 0;
+  disconnects = 0;
+  dropped = 0;
   private nextCall = 1;
   private readonly calls = new Map<number, { resolve: (r: RpcResult) => void; timer: NodeJS.Timeout }>();
 
@@ -61,10 +65,12 @@ export class Peer {
   send(bytes: Uint8Array): void {
     if (this.closed) return;
     if (this.socket && this.socket.writableLength > MAX_BUFFERED_BYTES) {
+      this.dropped++;
       this.opts.onUnreachable(this.opts.peerId);
       return;
     }
     if (!this.socket && this.queuedMsgs >= MAX_QUEUED) {
+      this.dropped++;
       this.opts.onUnreachable(this.opts.peerId);
       return;
     }
@@ -144,6 +150,7 @@ export class Peer {
     const bytes = Buffer.concat(this.queue);
     this.queue = [];
     this.queuedMsgs = 0;
+    this.sentBytes += bytes.length;
     this.socket.write(bytes);
   }
 
@@ -176,6 +183,7 @@ export class Peer {
       },
       (err: Error) => {
         this.connecting = false;
+        this.dropped += this.queuedMsgs;
         this.queue = [];
         this.queuedMsgs = 0;
         this.opts.onUnreachable(this.opts.peerId);
@@ -198,6 +206,7 @@ export class Peer {
     this.socket.destroy();
     this.socket = undefined;
     this.activeSince = 0;
+    this.disconnects++;
     this.failCalls(`lost peer: ${reason}`);
     this.opts.onUnreachable(this.opts.peerId);
     if (!this.closed) {

@@ -53,6 +53,8 @@ export class Transport {
   /** TCP connections under the inbound ones (TLS handshakes in progress included), cut on close. */
   private readonly raw = new Set<Socket>();
   private readonly inboundFrom = new Map<Socket, bigint>();
+  /** Bytes received per member (0 until the sender's hello says who it is), for metrics. */
+  readonly receivedBytes = new Map<bigint, number>();
   private clusterId: bigint;
   private readonly log: (level: 'info' | 'warn', msg: string) => void;
   private closed = false;
@@ -125,6 +127,17 @@ export class Transport {
 
   hasPeer(id: bigint): boolean {
     return this.peers.has(id);
+  }
+
+  /** Each outbound stream: connected or not, bytes sent, times lost, messages dropped. */
+  peerStats(): { id: bigint; active: boolean; sentBytes: number; disconnects: number; dropped: number }[] {
+    return [...this.peers.values()].map((p) => ({
+      id: p.id,
+      active: p.isActive(),
+      sentBytes: p.sentBytes,
+      disconnects: p.disconnects,
+      dropped: p.dropped,
+    }));
   }
 
   /** When the outbound stream to `id` last became active (0: not connected). */
@@ -238,6 +251,8 @@ export class Transport {
         socket.destroy();
         return;
       }
+      const from = hello?.from ?? 0n;
+      this.receivedBytes.set(from, (this.receivedBytes.get(from) ?? 0) + chunk.length);
       let frames: Frame[];
       try {
         frames = decoder.push(chunk);

@@ -35,8 +35,8 @@ export interface WalSnapshot {
 export interface WalOptions {
   /** A segment is closed and a new one started once it grows past this. */
   segmentBytes?: number;
-  /** Called with each fdatasync's duration in seconds (metrics). */
-  onSync?: (seconds: number) => void;
+  /** Called with each fdatasync's duration in seconds and the bytes written since the previous one (metrics). */
+  onSync?: (seconds: number, bytes: number) => void;
 }
 
 export interface WalContents<E, S> {
@@ -109,7 +109,8 @@ export class Wal<E, S> {
   private queued = 0;
   private closed = false;
   private readonly segmentBytes: number;
-  private readonly onSync: ((seconds: number) => void) | undefined;
+  private readonly onSync: ((seconds: number, bytes: number) => void) | undefined;
+  private unsyncedBytes = 0;
 
   private constructor(
     readonly dir: string,
@@ -359,10 +360,12 @@ export class Wal<E, S> {
     let done = 0;
     while (done < bytes.length)
       done += writeSync(fd, bytes, done, bytes.length - done, this.fileBytes + done);
+    this.unsyncedBytes += bytes.length;
     if (sync) {
       const t0 = performance.now();
       await this.file.datasync();
-      this.onSync?.((performance.now() - t0) / 1000);
+      this.onSync?.((performance.now() - t0) / 1000, this.unsyncedBytes);
+      this.unsyncedBytes = 0;
     }
     this.fileBytes += bytes.length;
     this.crc = crc;
