@@ -229,6 +229,7 @@ export class EtcdServer implements EtcdServerApi {
           this.rawNode.reportSnapshot(id, ok);
           this.raftNode.kick();
         },
+        onPeerDown: (id) => this.onPeerDown(id),
         isRemoved: (id) => this.cluster.isRemoved(id),
         onRpc: (_from, method, body) => this.serveForwarded(method, body),
         onRemoved: () => this.removedFromCluster(),
@@ -286,7 +287,16 @@ export class EtcdServer implements EtcdServerApi {
     // Finish a snapshot install that a crash interrupted between removing the old backend and the rename.
     if (!existsSync(paths.dbDir) && existsSync(`${paths.dbDir}.loading`))
       renameSync(`${paths.dbDir}.loading`, paths.dbDir);
+    // Where a restart's time goes (process start to here is node and module loading).
+    const boot: Record<string, number> = { processMs: Math.round(process.uptime() * 1000) };
+    let phase = performance.now();
+    const lap = (name: string) => {
+      const now = performance.now();
+      boot[name] = Math.round(now - phase);
+      phase = now;
+    };
     const backend = await Backend.open(paths.dbDir);
+    lap('backendOpenMs');
     let joining: RaftCluster | undefined;
     const metricsRef: { current?: ReturnType<typeof serverMetrics> } = {};
     let rs: RaftStorage;
@@ -315,6 +325,7 @@ export class EtcdServer implements EtcdServerApi {
       await backend.close();
       throw err;
     }
+    lap('walReplayMs');
     const membersNs = backend.namespace('members');
     const saved = membersNs.get(MEMBERS_KEY);
     const cluster = new RaftCluster(rs.clusterId, rs.nodeId);
@@ -324,6 +335,7 @@ export class EtcdServer implements EtcdServerApi {
     const s = new EtcdServer(cfg, log, rs, cluster, paths, peerTls);
     metricsRef.current = s.metrics;
     await s.openStore(backend);
+    lap('storeOpenMs');
     // A crash after raft recorded a leader's snapshot but before its backend copy was installed: finish it.
     if (rs.snapshot && rs.snapshot.metadata.index > s.kv.consistentIndex) {
       if (!existsSync(s.snapshotDumpPath(rs.snapshot.metadata.index))) {
@@ -343,8 +355,11 @@ export class EtcdServer implements EtcdServerApi {
     }
     s.peerPorts = await s.transport.start();
     for (const m of cluster.members.values()) s.transport.addPeer(m.id, m.peerUrls);
+    // A restarted member dials everyone at once: the leader's stream back to it then skips its backoff.
+    s.transport.connectAll();
+    lap('restMs');
     log.info(
-      { member: s.id.toString(16), cluster: s.clusterId.toString(16), fresh: rs.fresh },
+      { member: s.id.toString(16), cluster: s.clusterId.toString(16), fresh: rs.fresh, boot },
       `starting member ${s.id.toString(16)} in cluster ${s.clusterId.toString(16)}`,
     );
     s.raftNode.start();
@@ -406,6 +421,22 @@ export class EtcdServer implements EtcdServerApi {
 
   get lead(): bigint {
     return this.raftNode.lead;
+  }
+
+  /**
+   * The leader's peer address refuses connections: its process is gone (crashed or restarting), so
+   * there is no live leader whose lease waiting out the election timeout would protect. Skip to the
+   * end of the base timeout and keep the randomized rest, so the survivors still campaign apart.
+   * A partition or a paused leader refuses nothing and keeps the usual timeout.
+   */
+  private onPeerDown(id: bigint): void {
+    if (this.stopped || id !== this.lead || this.isLeader) return;
+    const r = this.rawNode.raft;
+    const ticks = r.electionTimeout - Math.min(r.electionElapsed, r.leaderContactElapsed);
+    if (ticks <= 0) return;
+    for (let i = 0; i < ticks; i++) this.rawNode.tick();
+    this.log.info({ leader: id.toString(16), ticks }, 'leader is down; fast-forwarded the election timer');
+    this.raftNode.kick();
   }
 
   get isLeader(): boolean {
@@ -564,10 +595,12 @@ export class EtcdServer implements EtcdServerApi {
     const results: [bigint, ApplyResult][] = [];
     const ci = this.kv.consistentIndex;
     let membersChanged = false;
+    let newLeaderTerm = 0;
     for (const e of entries) {
       if (e.index <= this.appliedIndex) continue;
       if (e.type === EntryType.EntryNormal) {
         if (e.data.length === 0) {
+          newLeaderTerm = e.term;
           // The leader's first entry of its term: everything before it is applied, leases may expire now.
           if (this.isLeader && e.term === this.term && this.promotedTerm !== e.term) {
             this.promotedTerm = e.term;
@@ -596,6 +629,11 @@ export class EtcdServer implements EtcdServerApi {
     this.metrics.backendCommit.observe((performance.now() - t0) / 1000);
     this.appliedWaiters.advance(this.appliedIndex);
     for (const [id, r] of results) this.waiters.trigger(id, r);
+    if (newLeaderTerm > 0) {
+      const n = this.waiters.abandon(newLeaderTerm, () => ({ err: etcdError('TimeoutDueToLeaderFail') }));
+      if (n > 0)
+        this.log.info({ term: newLeaderTerm, proposals: n }, 'failed proposals lost with the old leader');
+    }
     if (this.campaignAfterApply) {
       this.campaignAfterApply = false;
       // After advance(), once raft counts the entries as applied.
@@ -763,7 +801,7 @@ export class EtcdServer implements EtcdServerApi {
     if (data.length > this.cfg.maxRequestBytes) throw etcdError('RequestTooLarge');
     if (this.lead === 0n) await this.waitLeader();
     // Timed out by the sweep in startDuties().
-    const p = this.waiters.register(id, Date.now() + this.requestTimeoutMs);
+    const p = this.waiters.register(id, Date.now() + this.requestTimeoutMs, this.term);
     try {
       this.rawNode.propose(data);
     } catch (err) {

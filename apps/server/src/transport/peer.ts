@@ -11,6 +11,8 @@ export interface PeerOptions {
   clusterId: () => bigint;
   urls: string[];
   onUnreachable: (id: bigint) => void;
+  /** Nothing listens at the peer's address (the dial was refused): its process is down or restarting. */
+  onDown?: (id: bigint) => void;
   /** A peer said this member was removed from the cluster. */
   onRemoved?: () => void;
   log: (level: 'info' | 'warn', msg: string) => void;
@@ -104,6 +106,18 @@ export class Peer {
     });
   }
 
+  /**
+   * Connects now instead of when the backoff ends: the peer just dialled us, so it is back (a member
+   * restarted after a crash would otherwise hear nothing from the leader for up to MAX_BACKOFF_MS).
+   */
+  redialNow(): void {
+    if (this.closed || this.socket || this.connecting) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.backoffMs = MIN_BACKOFF_MS;
+    this.ensureConnecting();
+  }
+
   private onFrame(f: Frame): void {
     if (f.type !== FrameType.RpcResponse) return;
     const { id, result } = decodeRpcResponse(f.body);
@@ -194,6 +208,7 @@ export class Peer {
           );
           this.lastError = err.message;
         }
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.opts.onDown?.(this.opts.peerId);
         if (err instanceof PeerRejectedError && err.message.includes(REMOVED_REASON)) this.opts.onRemoved?.();
         // A refusal will not fix itself quickly; do not hammer the other cluster.
         this.retryLater(err instanceof PeerRejectedError ? MAX_BACKOFF_MS : undefined);

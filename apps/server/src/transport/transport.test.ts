@@ -14,6 +14,7 @@ interface Node {
   url: string;
   got: { from: bigint; text: string }[];
   unreachable: bigint[];
+  down: bigint[];
   snapshots: { from: bigint; msg: string; files: Record<string, string> }[];
   snapStatus: boolean[];
   logs: string[];
@@ -34,6 +35,7 @@ async function node(id: bigint, clusterId: bigint, port = 0, tls?: PeerTls): Pro
     url: '',
     got: [],
     unreachable: [],
+    down: [],
     snapshots: [],
     snapStatus: [],
     logs: [],
@@ -49,6 +51,7 @@ async function node(id: bigint, clusterId: bigint, port = 0, tls?: PeerTls): Pro
       rmSync(dir, { recursive: true });
     },
     onUnreachable: (pid) => n.unreachable.push(pid),
+    onPeerDown: (pid) => n.down.push(pid),
     onSnapshotStatus: (_id, ok) => n.snapStatus.push(ok),
     isRemoved: () => false,
   };
@@ -132,6 +135,30 @@ test('reconnects with backoff after the peer restarts; unreachable is reported m
     a.t.send(2n, Buffer.from('again'));
     return b.got.some((g) => g.text === 'again');
   });
+  await a.t.close();
+  await b.t.close();
+});
+
+test('a restarted peer that dials in is dialled back at once, not after the backoff', async () => {
+  const a = await node(1n, 7n);
+  let b = await node(2n, 7n);
+  const port = Number(new URL(b.url).port);
+  a.t.addPeer(2n, [b.url]);
+  a.t.send(2n, Buffer.from('first'));
+  await waitFor(() => b.got.length === 1);
+  await b.t.close();
+  // Refused dials (the peer's port is closed) are reported as the peer being down, and grow the backoff.
+  await waitFor(() => {
+    a.t.send(2n, Buffer.from('x'));
+    return a.down.length >= 5;
+  });
+  assert.ok(a.down.every((id) => id === 2n));
+  b = await node(2n, 7n, port);
+  b.t.addPeer(1n, [a.url]);
+  const t0 = Date.now();
+  b.t.connectAll();
+  await waitFor(() => a.t.activeSince(2n) > 0, 1000);
+  assert.ok(Date.now() - t0 < 500, `dialled back after ${Date.now() - t0} ms`);
   await a.t.close();
   await b.t.close();
 });

@@ -18,6 +18,8 @@ export interface TransportHandlers {
   onSnapshot(from: bigint, message: Buffer, dir: string): Promise<void>;
   /** The peer could not be reached; raft should slow down sending to it. */
   onUnreachable(id: bigint): void;
+  /** A dial to the peer was refused: no process listens at its address (it crashed or is restarting). */
+  onPeerDown?(id: bigint): void;
   /** Whether a snapshot reached the peer (raft's ReportSnapshot). */
   onSnapshotStatus(id: bigint, ok: boolean): void;
   /** Removed members are refused. */
@@ -111,6 +113,7 @@ export class Transport {
         clusterId: () => this.clusterId,
         urls,
         onUnreachable: (pid) => this.handlers.onUnreachable(pid),
+        onDown: (pid) => this.handlers.onPeerDown?.(pid),
         onRemoved: () => this.handlers.onRemoved?.(),
         log: this.log,
         tls: this.opts.tls,
@@ -123,6 +126,11 @@ export class Transport {
     this.peers.get(id)?.close();
     this.peers.delete(id);
     for (const [socket, from] of this.inboundFrom) if (from === id) socket.destroy();
+  }
+
+  /** Dials every peer now (a starting member announces itself, and they dial back at once). */
+  connectAll(): void {
+    for (const p of this.peers.values()) p.redialNow();
   }
 
   hasPeer(id: bigint): boolean {
@@ -287,6 +295,8 @@ export class Transport {
           }
           socket.write(Buffer.concat(encodeFrame(FrameType.Welcome, Buffer.alloc(0))));
           this.inboundFrom.set(socket, hello!.from);
+          // The peer is up: our stream to it need not wait out a reconnect backoff.
+          if (hello!.kind === 'stream') this.peers.get(hello!.from)?.redialNow();
           if (hello!.kind === 'snapshot') {
             snapshotDir = mkdtempSync(join(this.opts.snapshotTmpDir, 'recv-'));
             snapshot = new SnapshotReceiver(snapshotDir);

@@ -106,7 +106,9 @@ export class Member {
     this.logFile ??= createWriteStream(join(this.spec.dataDir, '..', `${this.spec.name}.log`), {
       flags: 'a',
     });
-    this.logFile.write(`\n==== start #${this.starts}: ${cmd} ${[...lead, ...this.args()].join(' ')}\n`);
+    this.logFile.write(
+      `\n==== ${new Date().toISOString()} start #${this.starts}: ${cmd} ${[...lead, ...this.args()].join(' ')}\n`,
+    );
     const p = spawn(cmd!, [...lead, ...this.args()], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.env,
@@ -125,7 +127,7 @@ export class Member {
         this.exitCode = code ?? (signal ? -1 : null);
         this.exitSignal = signal;
       }
-      this.logFile?.write(`\n==== exit code=${code} signal=${signal}\n`);
+      this.logFile?.write(`\n==== ${new Date().toISOString()} exit code=${code} signal=${signal}\n`);
     });
   }
 

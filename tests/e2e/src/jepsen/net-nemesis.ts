@@ -1,4 +1,5 @@
 import type { Cluster } from '../harness/cluster';
+import { type EndpointStatus, endpointStatus } from '../harness/etcdctl';
 import type { Member } from '../harness/member';
 import { sleep } from '../harness/poll';
 import type { NemesisEvent } from './nemesis';
@@ -45,6 +46,16 @@ export interface NemesisTiming {
   quiet: [number, number];
   /** How long a fault is held, ms: [min, max). */
   hold: [number, number];
+  /**
+   * When set, fault k starts at k * period ms after start() instead of after a quiet gap, so two
+   * servers see faults at the same cadence (a fault still waits for the previous one's recovery).
+   */
+  period?: number;
+  /**
+   * Wait for every member to be healthy after a heal before the next fault (default). Without it the
+   * next fault comes on schedule even while a restarted member is still booting, as crashes would.
+   */
+  awaitHealthy?: boolean;
 }
 
 const DEFAULT_TIMING: NemesisTiming = { quiet: [1000, 2500], hold: [2000, 5000] };
@@ -111,6 +122,34 @@ export class NetNemesis {
     return l ? this.cluster.indexOf(l) : Math.floor(this.rnd() * this.cluster.members.length);
   }
 
+  /**
+   * The leader as the answering running members name it, without waiting for every member to agree:
+   * a member still booting (awaitHealthy false) must not hold up the schedule.
+   */
+  private async namedLeaderIndex(): Promise<number> {
+    // A member that does not answer within a second (booting, or etcdctl waiting out its dial
+    // timeout on a refused port) is left out.
+    const st = (
+      await Promise.all(
+        this.cluster
+          .running()
+          .map((member) =>
+            Promise.race([
+              endpointStatus(member.endpoint).then((status) => (status ? { member, status } : undefined)),
+              sleep(1000).then(() => undefined),
+            ]),
+          ),
+      )
+    ).filter((x) => x !== undefined && x.status.leader !== '0') as Array<{
+      member: Member;
+      status: EndpointStatus;
+    }>;
+    const i = this.cluster.members.findIndex((m) =>
+      st.some((x) => x.member === m && st.some((y) => y.status.leader === x.status.memberId)),
+    );
+    return i >= 0 ? i : Math.floor(this.rnd() * this.cluster.members.length);
+  }
+
   private partition(groups: number[][], why: string): void {
     this.cluster.net!.partition(groups);
     this.log(`${why}: ${groups.map((g) => `{${g.map((i) => this.name(i)).join(',')}}`).join(' | ')}`);
@@ -123,9 +162,9 @@ export class NetNemesis {
     }
   }
 
-  private async kill(m: Member): Promise<void> {
+  private async kill(m: Member, role = ''): Promise<void> {
     await m.kill9();
-    this.log(`kill -9 ${m.spec.name}`);
+    this.log(`kill -9 ${m.spec.name}${role}`);
   }
 
   private restart(m: Member): void {
@@ -136,8 +175,12 @@ export class NetNemesis {
 
   private async run(): Promise<void> {
     let round = 0;
+    const started = Date.now();
     while (!this.stopped) {
-      await this.wait(this.between(this.timing.quiet));
+      const { period } = this.timing;
+      await this.wait(
+        period === undefined ? this.between(this.timing.quiet) : started + (round + 1) * period - Date.now(),
+      );
       if (this.stopped) break;
       const fault = this.faults[Math.floor(this.rnd() * this.faults.length)]!;
       const touched: Member[] = [];
@@ -152,6 +195,7 @@ export class NetNemesis {
           this.restart(m);
         }
       }
+      if (this.timing.awaitHealthy === false) continue;
       const healedAt = Date.now();
       await Promise.all(
         this.cluster.members.map((m) =>
@@ -169,17 +213,20 @@ export class NetNemesis {
       case 'kill':
       case 'pause': {
         // Every other time the leader, else anyone.
-        const i = round % 2 === 0 ? await this.leaderIndex() : Math.floor(this.rnd() * members.length);
+        const leader =
+          this.timing.awaitHealthy === false ? await this.namedLeaderIndex() : await this.leaderIndex();
+        const i = round % 2 === 0 ? leader : Math.floor(this.rnd() * members.length);
         const m = members[i]!;
+        const role = i === leader ? ' (leader)' : '';
         touched.push(m);
         if (fault === 'pause') {
           m.pause();
-          this.log(`pause ${m.spec.name}`);
+          this.log(`pause ${m.spec.name}${role}`);
           await this.wait(hold);
           m.resume();
           this.log(`resume ${m.spec.name}`);
         } else {
-          await this.kill(m);
+          await this.kill(m, role);
           await this.wait(hold / 2);
           this.restart(m);
         }

@@ -9,6 +9,8 @@ import { SINGLE_ATTEMPT } from './no-retry';
 export class AckedWriter {
   readonly acked = new Map<string, string>();
   failures = 0;
+  /** The last failure's message (prefixed with etcd3's error class). */
+  lastError: string | undefined;
   /** Distinct failure messages and how often each was seen, for diagnostics. */
   readonly errors = new Map<string, number>();
   private client: Etcd3;
@@ -17,13 +19,21 @@ export class AckedWriter {
   constructor(
     hosts: string[],
     readonly prefix: string,
+    opts: {
+      /**
+       * Keep etcd3's own fault handling (3 attempts on its "recoverable" errors, a per-host circuit
+       * breaker) as a user's client would; keys are unique, so a retried put changes no verdict.
+       */
+      clientRetries?: boolean;
+      deadlineMs?: number;
+    } = {},
   ) {
-    // One attempt per call: a retry inside the client would hide which attempt was acknowledged.
+    // By default one attempt per call: a retry inside the client would hide which attempt was acknowledged.
     this.client = new Etcd3({
       hosts,
       dialTimeout: 3000,
-      defaultCallOptions: () => ({ deadline: Date.now() + 5000 }),
-      faultHandling: { global: SINGLE_ATTEMPT },
+      defaultCallOptions: () => ({ deadline: Date.now() + (opts.deadlineMs ?? 5000) }),
+      ...(opts.clientRetries ? {} : { faultHandling: { global: SINGLE_ATTEMPT } }),
     });
   }
 
@@ -40,7 +50,9 @@ export class AckedWriter {
       return true;
     } catch (e) {
       this.failures++;
-      const msg = String((e as Error).message ?? e).slice(0, 120);
+      // The class names etcd3's verdict on the gRPC status (which codes it retries).
+      const msg = `${(e as Error).constructor?.name}: ${String((e as Error).message ?? e)}`.slice(0, 120);
+      this.lastError = msg;
       if (this.errors.size < 20 || this.errors.has(msg))
         this.errors.set(msg, (this.errors.get(msg) ?? 0) + 1);
       return false;
