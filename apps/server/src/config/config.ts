@@ -61,6 +61,8 @@ export interface EtcdConfig {
   peerCertAllowedCn: string;
   /** --peer-auto-tls: self-signed peer certificates under dataDir/fixtures/peer, chains not verified. */
   peerAutoTls: boolean;
+  /** --experimental-peer-skip-client-san-verification: a peer certificate's names need not cover its address. */
+  peerSkipClientSanVerification: boolean;
   /** --auth-token: only etcd's "simple" tokens are implemented (JWT is refused at start). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
@@ -111,6 +113,7 @@ export function defaultConfig(): EtcdConfig {
     peerClientCertAuth: false,
     peerCertAllowedCn: '',
     peerAutoTls: false,
+    peerSkipClientSanVerification: false,
     authToken: 'simple',
     authTokenTtl: 300,
   };
