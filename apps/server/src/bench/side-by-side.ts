@@ -3,10 +3,9 @@
 // Each cell runs etcd, then ours, back to back, so the ratio sees the same machine load; absolute figures
 // on a shared machine move a lot between runs, the ratios much less.
 //   node dist/bench/side-by-side.js [--short] [--seconds N] [--members 1,3] [--cells put-1x1,put-8x32,...]
-//                                   [--rounds R] [--base /path/to/other/apps/server/bin/etcd] [--peer-auto-tls]
+//                                   [--rounds R] [--base /path/to/other/apps/server/bin/etcd]
 //   --rounds: runs each cell R times (etcd, base, ours in turn) and prints the medians (default 1).
 //   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
-//   --peer-auto-tls: members talk TLS to each other (https:// peer URLs, self-signed certificates).
 //   --short: 0.5 s per cell after 0.2 s of warm-up (CI: checks that the script works, not speed).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader. Every server first
 // gets an untimed burst of 8x32 puts (2x the warm-up time) so V8's JIT is warm, as in a long-running member.
@@ -38,8 +37,6 @@ export interface Options {
   rounds: number;
   /** Another build's bin/etcd, measured in each cell as "base". */
   base?: string;
-  /** https:// peer URLs with --peer-auto-tls on every member. */
-  peerAutoTls?: boolean;
   out: (line: string) => void;
 }
 
@@ -124,14 +121,7 @@ function leaderPort(ports: number[]): number {
   return Number(lead.Endpoint.split(':').pop());
 }
 
-async function startCluster(
-  kind: Kind,
-  members: number,
-  dir: string,
-  bin = OURS,
-  peerAutoTls = false,
-): Promise<Cluster> {
-  const peerScheme = peerAutoTls ? 'https' : 'http';
+async function startCluster(kind: Kind, members: number, dir: string, bin = OURS): Promise<Cluster> {
   const names = Array.from({ length: members }, (_, i) => `m${i + 1}`);
   const clientPorts: number[] = [];
   const peerPorts: number[] = [];
@@ -139,7 +129,7 @@ async function startCluster(
     clientPorts.push(await freePort());
     peerPorts.push(await freePort());
   }
-  const initial = names.map((n, i) => `${n}=${peerScheme}://127.0.0.1:${peerPorts[i]}`).join(',');
+  const initial = names.map((n, i) => `${n}=http://127.0.0.1:${peerPorts[i]}`).join(',');
   const children: ChildProcess[] = [];
   for (let i = 0; i < members; i++) {
     const args = [
@@ -152,14 +142,13 @@ async function startCluster(
       '--advertise-client-urls',
       `http://127.0.0.1:${clientPorts[i]}`,
       '--listen-peer-urls',
-      `${peerScheme}://127.0.0.1:${peerPorts[i]}`,
+      `http://127.0.0.1:${peerPorts[i]}`,
       '--initial-advertise-peer-urls',
-      `${peerScheme}://127.0.0.1:${peerPorts[i]}`,
+      `http://127.0.0.1:${peerPorts[i]}`,
       '--initial-cluster',
       initial,
       '--initial-cluster-token',
       `bench-${kind}-${members}`,
-      ...(peerAutoTls ? ['--peer-auto-tls'] : []),
     ];
     const child =
       kind === 'etcd'
@@ -252,7 +241,7 @@ export async function sideBySide(o: Options): Promise<Result[]> {
   const results: Result[] = [];
   o.out(
     `${os.cpus().length} cpus, load average ${os.loadavg()[0]!.toFixed(1)}; ${o.seconds}s per cell after ${o.warmup}s warm-up, ` +
-      `median of ${o.rounds} round(s)${o.peerAutoTls ? ', peer TLS (auto)' : ''}; ` +
+      `median of ${o.rounds} round(s); ` +
       'ratio = ours/etcd req/s; cpu = server CPU us per request (all members)',
   );
   o.out(
@@ -263,11 +252,11 @@ export async function sideBySide(o: Options): Promise<Result[]> {
     for (const members of o.members) {
       const clusters: Cluster[] = [];
       try {
-        const etcd = await startCluster('etcd', members, dir, OURS, o.peerAutoTls);
+        const etcd = await startCluster('etcd', members, dir);
         clusters.push(etcd);
-        const ours = await startCluster('ours', members, dir, OURS, o.peerAutoTls);
+        const ours = await startCluster('ours', members, dir);
         clusters.push(ours);
-        const base = o.base ? await startCluster('base', members, dir, o.base, o.peerAutoTls) : undefined;
+        const base = o.base ? await startCluster('base', members, dir, o.base) : undefined;
         if (base) clusters.push(base);
         // Our server runs on V8, whose JIT needs a few thousand calls to reach steady state (a cold
         // member answers 1x1 puts ~2.5x slower): every server gets the same untimed burst first.
@@ -327,7 +316,6 @@ export function parseArgs(argv: string[]): Options {
     else if (a === '--cells') o.cells = argv[++i]!.split(',');
     else if (a === '--rounds') o.rounds = Math.max(1, Math.min(9, Number(argv[++i])));
     else if (a === '--base') o.base = path.resolve(argv[++i]!);
-    else if (a === '--peer-auto-tls') o.peerAutoTls = true;
     else throw new Error(`unknown argument ${a}`);
   }
   return o;
