@@ -20,10 +20,10 @@ export function makeCa(dir: string, name: string): KeyPair {
   return { cert, key };
 }
 
-/** A certificate for 127.0.0.1 signed by `ca`, usable by TLS servers and clients, common name `name`. */
-export function makeSignedCert(dir: string, ca: KeyPair, name: string): KeyPair {
+/** A certificate signed by `ca` for TLS servers and clients, common name `name`, names `san` (openssl's form). */
+export function makeSignedCert(dir: string, ca: KeyPair, name: string, san = 'IP:127.0.0.1'): KeyPair {
   const f = (ext: string) => join(dir, `${name}.${ext}`);
-  writeFileSync(f('ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n');
+  writeFileSync(f('ext'), `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\n`);
   ossl('req', ...EC, '-keyout', f('key'), '-out', f('csr'), '-subj', `/CN=${name}`);
   ossl(
     'x509',

@@ -62,6 +62,8 @@ export interface EtcdConfig {
   peerCertAllowedCn: string;
   /** --peer-auto-tls: self-signed peer certificates under dataDir/fixtures/peer, chains not verified. */
   peerAutoTls: boolean;
+  /** --experimental-peer-skip-client-san-verification: a peer certificate's names need not cover its address. */
+  peerSkipClientSanVerification: boolean;
   /** --auth-token: `simple`, or `jwt,sign-method=...,pub-key=...,priv-key=...,ttl=...` (auth/token-provider.ts). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
@@ -114,6 +116,7 @@ export function defaultConfig(): EtcdConfig {
     peerClientCertAuth: false,
     peerCertAllowedCn: '',
     peerAutoTls: false,
+    peerSkipClientSanVerification: false,
     authToken: 'simple',
     authTokenTtl: 300,
     maxConcurrentStreams: 0xffffffff,

@@ -98,7 +98,7 @@ export const FLAGS: readonly FlagSpec[] = [
   f('experimental-backend-bbolt-freelist-type', 'string'),
   f('experimental-enable-lease-checkpoint', 'bool', 'enableLeaseCheckpoint'),
   f('experimental-compaction-batch-limit', 'int', 'compactionBatchLimit'),
-  f('experimental-peer-skip-client-san-verification', 'bool'),
+  f('experimental-peer-skip-client-san-verification', 'bool', 'peerSkipClientSanVerification'),
   f('experimental-watch-progress-notify-interval', 'duration', 'watchProgressNotifyIntervalMs'),
   f('experimental-warning-apply-duration', 'duration'),
   f('experimental-snapshot-catchup-entries', 'uint', 'snapshotCatchUpEntries'),

@@ -32,6 +32,7 @@ function peerTlsFromFlags(cfg: EtcdConfig, warn: Warn): PeerTls | undefined {
       // etcd requires a verified client certificate whenever a peer CA is given, flag or not.
       clientCertAuth: cfg.peerClientCertAuth || cfg.peerTrustedCaFile !== '',
       allowedCn: cfg.peerCertAllowedCn || undefined,
+      skipClientSanVerify: cfg.peerSkipClientSanVerification,
       insecureSkipVerify: false,
     };
   }

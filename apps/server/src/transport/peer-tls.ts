@@ -6,6 +6,7 @@ import {
   type Socket,
 } from 'node:net';
 import * as tls from 'node:tls';
+import { clientSanMismatch } from './client-san.js';
 
 // TLS for the peer transport (etcd's --peer-* flags). The scheme of each URL decides: https:// listens and
 // dials with TLS, http:// stays plain TCP even when certificates are configured (as etcd ignores them there).
@@ -26,6 +27,8 @@ export interface PeerDialTls {
 export interface PeerTls extends PeerDialTls {
   cert: Buffer;
   key: Buffer;
+  /** Accept a peer certificate whose IP/DNS names do not cover the address it connects from. */
+  skipClientSanVerify?: boolean;
   /** Require peers to present a certificate the CA signed (--peer-client-cert-auth or a CA file given). */
   clientCertAuth: boolean;
 }
@@ -93,16 +96,28 @@ export function createPeerServer(
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     },
     (socket) => {
-      const cn = peerTls.allowedCn ? socket.getPeerCertificate().subject?.CN : undefined;
-      if (peerTls.allowedCn && cn !== peerTls.allowedCn) {
-        log(
-          'warn',
-          `rejected peer connection from ${socket.remoteAddress}: certificate CN ${cn ?? '(none)'} is not allowed`,
-        );
+      const remote = socket.remoteAddress ?? '';
+      const refuse = (why: string) => {
+        log('warn', `rejected peer connection from ${remote}: ${why}`);
         socket.destroy();
+      };
+      const cert = socket.getPeerCertificate();
+      const cn = cert.subject?.CN;
+      if (peerTls.allowedCn && cn !== peerTls.allowedCn) {
+        refuse(`certificate CN ${cn ?? '(none)'} is not allowed`);
         return;
       }
-      onSocket(socket);
+      if (peerTls.skipClientSanVerify || !cert.raw) {
+        onSocket(socket);
+        return;
+      }
+      clientSanMismatch(cert.raw, remote).then(
+        (why) => {
+          if (why) refuse(why);
+          else if (!socket.destroyed) onSocket(socket);
+        },
+        (err: Error) => refuse(err.message),
+      );
     },
   );
   server.on('connection', onRaw);

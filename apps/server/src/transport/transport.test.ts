@@ -273,3 +273,43 @@ test('with client certificate auth, only certificates the CA signed with the all
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a peer certificate's names must cover the address it connects from, unless told to skip", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peer-san-'));
+  try {
+    const ca = makeCa(dir, 'ca');
+    const read = (p: { cert: string; key: string }) => ({
+      cert: readFileSync(p.cert),
+      key: readFileSync(p.key),
+    });
+    const pair = (name: string, san: string) => read(makeSignedCert(dir, ca, name, san));
+    const strict = (c: { cert: Buffer; key: Buffer }, skip = false): PeerTls => ({
+      ...c,
+      ca: readFileSync(ca.cert),
+      clientCertAuth: true,
+      skipClientSanVerify: skip,
+      insecureSkipVerify: false,
+    });
+    const server = await node(1n, 7n, 0, strict(pair('s', 'IP:127.0.0.1')));
+    const lax = await node(2n, 7n, 0, strict(pair('lax', 'IP:127.0.0.1'), true));
+    const elsewhere = pair('far', 'IP:10.9.9.9');
+    const byName = await node(3n, 7n, 0, strict(pair('named', 'DNS:localhost')));
+    const far = await node(4n, 7n, 0, strict(elsewhere));
+    const farToLax = await node(5n, 7n, 0, strict(elsewhere));
+    for (const n of [byName, far]) {
+      n.t.addPeer(1n, [server.url]);
+      n.t.send(1n, Buffer.from('hi'));
+    }
+    farToLax.t.addPeer(2n, [lax.url]);
+    farToLax.t.send(2n, Buffer.from('hi'));
+    await waitFor(() => server.got.some((g) => g.from === 3n));
+    await waitFor(() => lax.got.some((g) => g.from === 5n));
+    await waitFor(() =>
+      server.logs.some((l) => l.includes('x509: certificate is valid for 10.9.9.9, not 127.0.0.1')),
+    );
+    assert.equal(server.got.filter((g) => g.from === 4n).length, 0);
+    await Promise.all([server, lax, byName, far, farToLax].map((n) => n.t.close()));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
