@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import {
   Cluster,
+  type CtlResult,
   etcdctl,
   etcdctlOk,
   readLocal,
@@ -119,7 +120,6 @@ async function nospaceRecovery(kind: ServerKind, clusters: Cluster[]): Promise<R
   await ctl('alarm', 'disarm');
   await ctl('put', 'k', 'v');
   await ctl('alarm', 'list');
-  // (etcd counts pages freed by a commit as free from the next one on, so read it after these writes)
   const compacted = await statusOf(ep);
 
   await ctl('defrag');
@@ -172,28 +172,43 @@ describe('NOSPACE, compact, defrag, alarm disarm: the same etcdctl session on ou
           `compacted ${r.compacted.dbSize}/${r.compacted.dbSizeInUse}, defragmented ${r.defragmented.dbSize}/${r.defragmented.dbSizeInUse}`,
       );
       assert.ok(r.full.dbSize + 256 + VALUE_BYTES >= QUOTA * 0.95, `[${kind}] full at ${r.full.dbSize}`);
-      assert.ok(r.compacted.dbSizeInUse < r.full.dbSizeInUse / 2, `[${kind}] in use after compaction`);
+      // etcd refreshes its in-use figure only when a later write commits, so only ours is held to it
+      if (kind === 'ours')
+        assert.ok(r.compacted.dbSizeInUse < r.full.dbSizeInUse / 2, `[${kind}] in use after compaction`);
       assert.ok(r.defragmented.dbSize < r.full.dbSize / 2, `[${kind}] size after defrag`);
       assert.ok(r.defragmented.dbSizeInUse <= r.defragmented.dbSize, `[${kind}] in use <= size`);
     }
     t.diagnostic(etcd.lines.join('\n'));
   });
 
-  it('three members: `etcdctl defrag --cluster` defragments each, and they still agree', async () => {
+  it('three members: `etcdctl defrag --cluster` defragments each, and they still agree', async (t) => {
     const transcript = async (kind: ServerKind) => {
       const c = await Cluster.start({ size: 3, kind });
       clusters.push(c);
       const eps = c.endpoints;
       const client = new Etcd3({ hosts: c.clientUrls, faultHandling: { global: SINGLE_ATTEMPT } });
+      const acked = new Map<string, string>();
+      let out: CtlResult;
+      let before: Sizes[];
       try {
         for (let i = 0; i < 200; i++) await client.put(`k${i % 10}`).value('x'.repeat(2000));
+        const rev = Number(JSON.parse(await etcdctlOk(eps[0]!, ['get', 'k0', '-w', 'json'])).header.revision);
+        await etcdctlOk(eps[0]!, ['compact', String(rev), '--physical']);
+        before = await Promise.all(eps.map(statusOf));
+        // a writer keeps going while each member defragments; every acknowledged put must survive
+        let defragging = true;
+        const writer = (async () => {
+          for (let i = 0; i < 5000 && defragging; i++) {
+            await client.put(`w/${i % 25}`).value(String(i));
+            acked.set(`w/${i % 25}`, String(i));
+          }
+        })();
+        out = await etcdctl(eps[0]!, ['defrag', '--cluster']);
+        defragging = false;
+        await writer;
       } finally {
         client.close();
       }
-      const rev = Number(JSON.parse(await etcdctlOk(eps[0]!, ['get', 'k0', '-w', 'json'])).header.revision);
-      await etcdctlOk(eps[0]!, ['compact', String(rev), '--physical']);
-      const before = await Promise.all(eps.map(statusOf));
-      const out = await etcdctl(eps[0]!, ['defrag', '--cluster']);
       const afterDefrag = await Promise.all(eps.map(statusOf));
       for (let i = 0; i < 3; i++)
         assert.ok(
@@ -201,11 +216,37 @@ describe('NOSPACE, compact, defrag, alarm disarm: the same etcdctl session on ou
           `[${kind}] member ${i + 1} size did not shrink`,
         );
       await etcdctlOk(eps[1]!, ['put', 'after', 'defrag']);
-      const hashes = await etcdctlOk(eps[0]!, ['endpoint', 'hashkv', '--cluster', '-w', 'json']);
+      // once every member has applied the last put: the same rows everywhere, and the writer's puts
+      const head = Number(
+        JSON.parse(await etcdctlOk(eps[1]!, ['get', 'after', '-w', 'json'])).header.revision,
+      );
+      for (const ep of eps) {
+        await waitFor(
+          'member caught up',
+          async () => ((await statusOf(ep)).revision >= head ? true : undefined),
+          20_000,
+          100,
+        );
+        const { kvs } = await readLocal(ep, 'w/');
+        for (const [k, v] of acked) assert.equal(kvs.get(k), v, `[${kind}] ${ep}: ${k}`);
+      }
+      const hashes = await etcdctlOk(eps[0]!, [
+        'endpoint',
+        'hashkv',
+        '--cluster',
+        '--rev',
+        String(head),
+        '-w',
+        'json',
+      ]);
       const values = (JSON.parse(hashes) as any[]).map((h) => h.HashKV.hash);
       assert.equal(values.length, 3);
       assert.equal(new Set(values).size, 1, `[${kind}] hashkv differs after defrag: ${values}`);
+      assert.ok(acked.size > 0, `[${kind}] no put was acknowledged during the defragment`);
       await clusters.pop()?.destroy();
+      t.diagnostic(
+        `${kind}: ${acked.size ? Math.max(...[...acked.values()].map(Number)) + 1 : 0} puts acknowledged while \`defrag --cluster\` ran`,
+      );
       return { code: out.code, lines: normalize(out.stdout).sort(), err: normalize(out.stderr) };
     };
     const ours = await transcript('ours');
