@@ -151,6 +151,29 @@ test('store: users, roles and their errors, persisted through the backend batch 
   }
 });
 
+test("a grant updates only the first permission with its key, as etcd's binary search finds it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-auth-'));
+  const { backend, store } = await open(join(dir, 'db'));
+  try {
+    store.roleAdd('r');
+    store.roleGrantPermission('r', { permType: READ, key: b('foo'), rangeEnd: b('foo0') });
+    store.roleGrantPermission('r', { permType: READ, key: b('foo'), rangeEnd: b('\0') });
+    // the first "foo" entry has range end "foo0", so this one is added again rather than updated
+    store.roleGrantPermission('r', { permType: WRITE, key: b('foo'), rangeEnd: b('\0') });
+    // the first one matches exactly: updated in place
+    store.roleGrantPermission('r', { permType: READWRITE, key: b('foo'), rangeEnd: b('foo0') });
+    const perms = store.roleGet('r').map((p) => [p.permType, Buffer.from(p.rangeEnd).toString('latin1')]);
+    assert.deepEqual(perms, [
+      [READWRITE, 'foo0'],
+      [READ, '\0'],
+      [WRITE, '\0'],
+    ]);
+  } finally {
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('tokens expire after their TTL without use; use restarts the clock', () => {
   let now = 0;
   const t = new SimpleTokens(1000, () => now);

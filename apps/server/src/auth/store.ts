@@ -179,12 +179,15 @@ export class AuthStore {
     if (!perms) throw etcdError('RoleNotFound');
     const key = Buffer.from(perm.key);
     const rangeEnd = Buffer.from(perm.rangeEnd ?? []);
-    const same = perms.find((p) => key.equals(p.key) && rangeEnd.equals(p.rangeEnd));
+    // etcd looks only at the first permission with this key (a binary search over the key-sorted list):
+    // if that one has another range end, the grant is added even when a later one matches exactly.
+    const first = perms.findIndex((p) => Buffer.compare(p.key, key) >= 0);
+    const same = first >= 0 && key.equals(perms[first]!.key) && rangeEnd.equals(perms[first]!.rangeEnd);
     let next: KeyPermission[];
-    if (same) next = perms.map((p) => (p === same ? { ...p, permType: perm.permType } : p));
+    if (same) next = perms.map((p, i) => (i === first ? { ...p, permType: perm.permType } : p));
     else {
       next = [...perms, { permType: perm.permType, key, rangeEnd }];
-      // Stable by key, as etcd's sort.Sort of the appended list keeps equal keys in order most of the time.
+      // Stable by key, as etcd's sort.Sort of the appended list is up to 12 permissions (insertion sort).
       next.sort((a, b) => Buffer.compare(a.key, b.key));
     }
     this.putRole(name, next);

@@ -893,6 +893,7 @@ export class EtcdServer implements EtcdServerApi {
     caller?: Caller,
   ): Promise<etcdserverpb.RangeResponse.$Properties> {
     if (this.auth.enabled) return this.rangeAuthorized(req, caller);
+    if (caller?.token) await this.authInfo(caller);
     if (!req.serializable) await this.linearizableRead();
     try {
       return rangeRespToPb(this.kv.range(rangeFromPb(req)), this.header());
@@ -924,14 +925,14 @@ export class EtcdServer implements EtcdServerApi {
     caller?: Caller,
   ): Promise<etcdserverpb.PutResponse.$Properties> {
     await this.checkQuota(putCost(req));
-    return this.proposeOk({ put: req }, this.auth.enabled ? await this.authInfo(caller) : null);
+    return this.proposeOk({ put: req }, await this.authInfo(caller));
   }
 
   async deleteRange(
     req: etcdserverpb.DeleteRangeRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.DeleteRangeResponse.$Properties> {
-    return this.proposeOk({ deleteRange: req }, this.auth.enabled ? await this.authInfo(caller) : null);
+    return this.proposeOk({ deleteRange: req }, await this.authInfo(caller));
   }
 
   async txn(
@@ -940,7 +941,7 @@ export class EtcdServer implements EtcdServerApi {
   ): Promise<etcdserverpb.TxnResponse.$Properties> {
     // etcd's request checks (api/kv-checks.ts) were made by the caller; the store enforces its own rules.
     const plain = txnFromPb(req);
-    const who = this.auth.enabled ? await this.authInfo(caller) : null;
+    const who = await this.authInfo(caller);
     if (isReadOnlyTxn(req)) {
       await this.linearizableRead();
       if (this.auth.enabled) checkTxnPermission(this.auth, this.lessor, who, req);
@@ -961,7 +962,7 @@ export class EtcdServer implements EtcdServerApi {
     req: etcdserverpb.CompactionRequest.$Properties,
     caller?: Caller,
   ): Promise<etcdserverpb.CompactionResponse.$Properties> {
-    const r = await this.propose({ compaction: req }, this.auth.enabled ? await this.authInfo(caller) : null);
+    const r = await this.propose({ compaction: req }, await this.authInfo(caller));
     if (r.err) throw r.err;
     if (req.physical && r.physical) await r.physical.catch(() => {});
     return r.resp as etcdserverpb.CompactionResponse.$Properties;
@@ -1404,10 +1405,12 @@ export class EtcdServer implements EtcdServerApi {
   /**
    * etcd's AuthInfoFromCtx: the user the caller's token names (waiting, bounded, for this member to apply
    * the entry that assigned it), else the client certificate's common name with --client-cert-auth, else
-   * null. A token this member does not know is "invalid auth token".
+   * null. A token this member does not know is "invalid auth token", with auth on or off.
    */
   private async authInfo(caller: Caller | undefined): Promise<AuthInfo | null> {
-    if (!this.auth.enabled) return null;
+    // etcd reads a presented token even while auth is off; disabling auth dropped every token, so such
+    // a token is "invalid auth token" (below), and no token means nobody.
+    if (!this.auth.enabled && !caller?.token) return null;
     // No caller: the member itself (health check, embedding code, lease expiry), as etcd's WithRoot.
     if (caller === undefined) return { username: ROOT, revision: this.auth.revision };
     const token = caller.token;
@@ -1429,7 +1432,7 @@ export class EtcdServer implements EtcdServerApi {
 
   /** With auth on, the caller must be some user (etcd's requireAuthInfo). */
   private async requireAuthInfo(caller: Caller | undefined): Promise<AuthInfo | null> {
-    if (!this.auth.enabled) return null;
+    if (!this.auth.enabled) return this.authInfo(caller);
     const who = await this.authInfo(caller);
     if (who === null) throw etcdError('UserEmpty');
     return who;

@@ -130,6 +130,7 @@ export async function runSeed(opts: RunOptions): Promise<RunResult> {
       if (opts.timeLimitMs !== undefined && Date.now() - started > opts.timeLimitMs) break;
       const op = opts.area.next(g, s, i);
       let r: { etcd: Plain; ours: Plain };
+      const t0 = Date.now();
       try {
         r = op.kind === 'unary' ? await runUnary(pair, s, op) : await op.run(pair, s);
       } catch (e) {
@@ -137,7 +138,7 @@ export async function runSeed(opts: RunOptions): Promise<RunResult> {
       }
       if (TRACE)
         console.log(
-          `#${i} ${canonical(describe(op)).slice(0, 400)}\n   etcd ${canonical(r.etcd).slice(0, 400)}`,
+          `#${i} ${Date.now() - t0}ms ${canonical(describe(op)).slice(0, 400)}\n   etcd ${canonical(r.etcd).slice(0, 400)}`,
         );
       if (canonical(r.etcd) !== canonical(r.ours)) {
         const d: Divergence = {

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { authArea } from './auth-area';
 import { compactArea } from './compact-area';
 import { type Area, formatDivergence, type RunResult, runSeed } from './engine';
 import { kvArea } from './kv-area';
 import { leaseArea } from './lease-area';
+import { preferTmpfs } from './servers';
 import { txnArea } from './txn-area';
 import { watchArea } from './watch-area';
 
@@ -22,8 +22,7 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<void> {
-  // Data dirs on tmpfs: fsync costs nothing there, for both servers alike, so a long run is CPU-bound.
-  if (!process.env.TMPDIR && existsSync('/dev/shm')) process.env.TMPDIR = '/dev/shm';
+  preferTmpfs();
   const areaArg = arg('area') ?? 'all';
   const names = areaArg === 'all' ? Object.keys(AREAS) : areaArg.split(',');
   for (const n of names)
