@@ -12,6 +12,7 @@ function tlsOf(cfg: EtcdConfig): ClientTlsOptions {
     key: readFileSync(cfg.keyFile),
     ca: cfg.trustedCaFile ? readFileSync(cfg.trustedCaFile) : undefined,
     clientCertAuth: cfg.clientCertAuth,
+    crlFile: cfg.clientCrlFile || undefined,
   };
 }
 

@@ -48,6 +48,8 @@ export interface EtcdConfig {
   trustedCaFile: string;
   /** --client-cert-auth: refuse clients without a certificate signed by the trusted CA. */
   clientCertAuth: boolean;
+  /** --client-crl-file: a CRL whose serial numbers are refused on the client port (empty: none). */
+  clientCrlFile: string;
   /** --auth-token: only etcd's "simple" tokens are implemented (JWT is refused at start). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
@@ -91,6 +93,7 @@ export function defaultConfig(): EtcdConfig {
     keyFile: '',
     trustedCaFile: '',
     clientCertAuth: false,
+    clientCrlFile: '',
     authToken: 'simple',
     authTokenTtl: 300,
   };
