@@ -131,7 +131,8 @@ isolate=""
 if [ "$(id -u)" = 0 ] && unshare --net --pid --fork --kill-child true 2>/dev/null; then
   isolate=1
 else
-  echo "run.sh: warning: not root (or no unshare): tests use fixed ports 20000+ in the shared network namespace"
+  echo "run.sh: warning: not root (or no unshare): tests use fixed ports 20000+ in the shared network namespace, one at a time"
+  jobs=1
 fi
 
 # EXPECT_DEBUG=1 makes etcd's expect package copy every line the servers and etcdctl print into the log.

@@ -12,7 +12,10 @@ const SKIP_CODE = 77;
 // A cold build of the suite takes 1.5-3 min on two busy cores; the subset itself about a minute.
 const TIMEOUT_MS = 12 * 60_000;
 
-describe(`etcd 3.4's own e2e suite, CI subset [${serverKind()}]`, { skip: skipReason() }, () => {
+describe(`etcd 3.4's own e2e suite, CI subset [${serverKind()}]`, {
+  skip: skipReason(),
+  timeout: TIMEOUT_MS,
+}, () => {
   it('every test in ci-tests.txt passes', { timeout: TIMEOUT_MS }, async (t) => {
     const script = join(repoRoot(), 'tests', 'etcd-e2e', 'run.sh');
     const child = spawn('bash', [script, '--ci', '--server', serverKind()], {
