@@ -8,6 +8,9 @@ const HELP = `Usage:
   etcd [flags]
     Start an etcd server.
 
+  etcd gateway start [--endpoints=...] [--listen-addr=127.0.0.1:23790] [--retry-delay=1m]
+    Start a TCP gateway that forwards connections to the endpoints in turn.
+
   etcd --version
     Show the version of etcd.
 
@@ -29,6 +32,7 @@ Every flag can also be given as an ETCD_* environment variable (e.g. ETCD_NAME).
 
 /** The etcd command: parses flags and environment, starts a member, stops it on SIGTERM/SIGINT. */
 export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === 'gateway') return runGateway(argv.slice(1));
   let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv, env);
@@ -95,5 +99,23 @@ export async function runEtcd(argv: string[], env: NodeJS.ProcessEnv): Promise<n
         etcd.close().then(() => resolve(etcd.server.wasRemoved ? 0 : 1));
       }
     });
+  });
+}
+
+/** `etcd gateway start`: the TCP gateway, until SIGTERM/SIGINT. */
+async function runGateway(argv: string[]): Promise<number> {
+  const { GatewayUsageError, parseGatewayArgs, startGateway } = await import('./gateway/tcp-gateway.js');
+  let gw: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gw = await startGateway(parseGatewayArgs(argv), createLogger('info', 'gateway'));
+  } catch (err) {
+    if (!(err instanceof GatewayUsageError) && !(err as NodeJS.ErrnoException).code) throw err;
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = () => void gw.close().then(() => resolve(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
 }

@@ -64,6 +64,8 @@ export interface EtcdConfig {
   peerAutoTls: boolean;
   /** --experimental-peer-skip-client-san-verification: a peer certificate's names need not cover its address. */
   peerSkipClientSanVerification: boolean;
+  /** --client-crl-file: a CRL whose serial numbers are refused on the client port (empty: none). */
+  clientCrlFile: string;
   /** --auth-token: `simple`, or `jwt,sign-method=...,pub-key=...,priv-key=...,ttl=...` (auth/token-provider.ts). */
   authToken: string;
   /** --auth-token-ttl in seconds: a simple token unused this long expires. */
@@ -117,6 +119,7 @@ export function defaultConfig(): EtcdConfig {
     peerCertAllowedCn: '',
     peerAutoTls: false,
     peerSkipClientSanVerification: false,
+    clientCrlFile: '',
     authToken: 'simple',
     authTokenTtl: 300,
     maxConcurrentStreams: 0xffffffff,

@@ -60,7 +60,7 @@ export const FLAGS: readonly FlagSpec[] = [
   f('cert-file', 'string', 'certFile'),
   f('key-file', 'string', 'keyFile'),
   f('client-cert-auth', 'bool', 'clientCertAuth'),
-  f('client-crl-file', 'string'),
+  f('client-crl-file', 'string', 'clientCrlFile'),
   f('client-cert-allowed-hostname', 'string'),
   f('trusted-ca-file', 'string', 'trustedCaFile'),
   f('auto-tls', 'bool', 'autoTls'),

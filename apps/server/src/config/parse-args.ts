@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, completeConfig, type EtcdConfig } from './config.js';
+import { parseConfigFile } from './config-file.js';
 import { FLAG_BY_NAME, type FlagSpec, parseFlagValue } from './flags.js';
 
 export interface ParsedArgs {
@@ -45,26 +47,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     throw new ConfigError(`error verifying flags, '${argv[i]}' is not a valid flag. See 'etcd --help'.`, 1);
   }
 
-  for (const [envName, text] of Object.entries(env)) {
-    if (!envName.startsWith('ETCD_') || text === undefined) continue;
-    const flagName = envName.slice(5).toLowerCase().replace(/_/g, '-');
-    const spec = FLAG_BY_NAME.get(flagName);
-    // etcdctl's variables share the prefix; etcd ignores its own ETCD_UNSUPPORTED_ARCH and friends too.
-    if (!spec) {
-      if (!envName.startsWith('ETCDCTL_'))
-        warnings.push(`unrecognized environment variable ${envName}=${text}`);
-      continue;
-    }
-    if (values.has(flagName)) {
-      throw new ConfigError(
-        `conflicting environment variable "${envName}" is shadowed by corresponding command-line flag (either unset environment variable or disable flag)`,
-        1,
-      );
-    }
-    values.set(flagName, convert(spec, text, envName, 1, true));
-  }
+  const configFile = (values.get('config-file') as string | undefined) || env.ETCD_CONFIG_FILE;
+  if (configFile) readConfigFile(configFile, values);
+  else readEnv(env, values, warnings);
 
   if (values.get('version') === true) return { config: completeConfig({}), action: 'version', warnings };
+
   if (values.get('help') === true || values.get('h') === true) {
     return { config: completeConfig({}), action: 'help', warnings };
   }
@@ -93,5 +81,58 @@ function convert(spec: FlagSpec, text: string, what: string, exitCode: number, f
       `invalid value ${JSON.stringify(text)} for ${what}: ${reason}\n${USAGE_HINT}`,
       exitCode,
     );
+  }
+}
+
+// etcd 3.4 reads ETCD_* for every flag the command line did not set, and warns about the rest.
+function readEnv(env: NodeJS.ProcessEnv, values: Map<string, unknown>, warnings: string[]): void {
+  for (const [envName, text] of Object.entries(env)) {
+    if (!envName.startsWith('ETCD_') || text === undefined) continue;
+    const flagName = envName.slice(5).toLowerCase().replace(/_/g, '-');
+    const spec = FLAG_BY_NAME.get(flagName);
+    // etcdctl's variables share the prefix; etcd ignores its own ETCD_UNSUPPORTED_ARCH and friends too.
+    if (!spec) {
+      if (!envName.startsWith('ETCDCTL_'))
+        warnings.push(`unrecognized environment variable ${envName}=${text}`);
+      continue;
+    }
+    if (values.has(flagName)) {
+      throw new ConfigError(
+        `conflicting environment variable "${envName}" is shadowed by corresponding command-line flag (either unset environment variable or disable flag)`,
+        1,
+      );
+    }
+    values.set(flagName, convert(spec, text, envName, 1, true));
+  }
+}
+
+// With a config file etcd 3.4 ignores every other flag and variable (--version and --help still count).
+function readConfigFile(path: string, values: Map<string, unknown>): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'ENOENT'
+        ? 'no such file or directory'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.message;
+    throw new ConfigError(`error verifying flags, open ${path}: ${why}. See 'etcd --help'.`, 1);
+  }
+  let fromFile: Map<string, string>;
+  try {
+    fromFile = parseConfigFile(text);
+  } catch (err) {
+    throw new ConfigError(`error verifying flags, ${(err as Error).message}. See 'etcd --help'.`, 1);
+  }
+  for (const name of [...values.keys()])
+    if (name !== 'version' && name !== 'help' && name !== 'h') values.delete(name);
+  for (const [name, t] of fromFile) {
+    const spec = FLAG_BY_NAME.get(name);
+    // Keys etcd's Config does not have are ignored there too (YAML into a Go struct).
+    if (!spec || name === 'config-file') continue;
+    values.set(name, convert(spec, t, `config file key ${name}`, 1, true));
   }
 }

@@ -6,6 +6,7 @@ import type { HandlerTable } from '../api/handlers';
 import { etcdServices } from '../api/services';
 import type { EtcdServerApi } from '../server-api';
 import { GrpcServer } from './grpc-server';
+import { h2RequestAdapter } from './h2-compat';
 import { createHttpGateway, type MetricsSource } from './http-gateway';
 import { type ClientTlsOptions, createClientListener, createTlsClientListener } from './listener';
 
@@ -43,6 +44,8 @@ export class ClientFrontEnd {
     this.grpc = new GrpcServer({
       maxReceiveMessageLength: maxRequestBytes + GRPC_OVERHEAD_BYTES,
       maxConcurrentStreams: opts.maxConcurrentStreams,
+      // HTTP/2 that is not gRPC (curl over TLS, h2c GET /health) gets the same JSON gateway as HTTP/1.1.
+      fallback: h2RequestAdapter((req, res) => this.http1.emit('request', req, res)),
     });
     for (const entry of this.table.values()) {
       const m = entry.method;

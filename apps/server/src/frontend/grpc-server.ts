@@ -55,7 +55,12 @@ export interface GrpcServerOptions {
   /** SETTINGS_MAX_CONCURRENT_STREAMS sent to clients (etcd's --max-concurrent-streams); default 2^32-1. */
   maxConcurrentStreams?: number;
   /** Serves HTTP/2 requests that are not gRPC (e.g. h2c GET /health); default answers 415. */
-  fallback?: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
+  fallback?: (
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    flags?: number,
+    rawHeaders?: string[],
+  ) => void;
   /** Where calls are counted (default: the process's, served at /metrics). */
   metrics?: GrpcMetrics;
 }
@@ -492,7 +497,15 @@ export class GrpcServer {
       maxSessionMemory: 256,
       maxSessionInvalidFrames: 100,
     });
-    this.h2.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.h2.on(
+      'stream',
+      (
+        stream: http2.ServerHttp2Stream,
+        headers: http2.IncomingHttpHeaders,
+        flags: number,
+        rawHeaders: string[],
+      ) => this.onStream(stream, headers, flags, rawHeaders),
+    );
     this.h2.on('session', (session) => {
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
@@ -531,11 +544,16 @@ export class GrpcServer {
     this.services.add(p.slice(1, p.lastIndexOf('/')));
   }
 
-  private onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  private onStream(
+    stream: http2.ServerHttp2Stream,
+    headers: http2.IncomingHttpHeaders,
+    flags?: number,
+    rawHeaders?: string[],
+  ): void {
     stream.on('error', ignore);
     const ct = headers[HTTP2_HEADER_CONTENT_TYPE];
     if (typeof ct !== 'string' || !ct.startsWith('application/grpc')) {
-      if (this.fallback) this.fallback(stream, headers);
+      if (this.fallback) this.fallback(stream, headers, flags, rawHeaders);
       else {
         stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { sendDate: false } as any);
         stream.end('415 unsupported media type\n');

@@ -5,6 +5,7 @@ import type * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { isRevoked } from './crl';
 import { routeHttp2 } from './h2-authority';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -61,6 +62,8 @@ export interface ClientTlsOptions {
   ca?: Buffer;
   /** Refuse a client whose certificate the CA did not sign (or that sends none). */
   clientCertAuth?: boolean;
+  /** --client-crl-file: drop a client whose certificate serial this CRL lists (read per connection). */
+  crlFile?: string;
 }
 
 /**
@@ -78,6 +81,10 @@ export function createTlsClientListener(targets: ClientListenerTargets, opts: Cl
       ALPNProtocols: ['h2', 'http/1.1'],
     },
     (socket) => {
+      if (opts.crlFile && revokedPeer(socket, opts.crlFile)) {
+        socket.destroy();
+        return;
+      }
       if (socket.alpnProtocol === 'h2') {
         socket.on('error', ignore);
         socket.setNoDelay(true);
@@ -88,4 +95,15 @@ export function createTlsClientListener(targets: ClientListenerTargets, opts: Cl
   // A failed handshake (no client certificate, garbage) only concerns that connection.
   server.on('tlsClientError', ignore);
   return server;
+}
+
+// A CRL that cannot be read or parsed refuses the connection, as etcd's handshake check does.
+function revokedPeer(socket: tls.TLSSocket, crlFile: string): boolean {
+  const serial = socket.getPeerCertificate()?.serialNumber;
+  if (!serial) return false;
+  try {
+    return isRevoked(crlFile, serial);
+  } catch {
+    return true;
+  }
 }

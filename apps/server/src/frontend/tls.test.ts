@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,35 @@ describe('client TLS', { skip: !existsSync(ETCDCTL) && 'needs /usr/bin/etcdctl' 
     });
     assert.equal(body.status, 200);
     assert.match(body.body, /"health":"true"/);
+  });
+
+  it('HTTP/2 over TLS without gRPC (curl negotiates h2 by ALPN) reaches /health and the JSON gateway', async () => {
+    const s = http2.connect(url, {
+      ca: readFileSync(certs.ca),
+      cert: readFileSync(certs.clientCert),
+      key: readFileSync(certs.clientKey),
+    });
+    const request = (path: string, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = s.request({ ':path': path, ':method': body === undefined ? 'GET' : 'POST' });
+        let b = '';
+        let status = 0;
+        req.on('response', (h) => (status = Number(h[':status'])));
+        req.on('data', (d) => (b += d));
+        req.on('end', () => resolve({ status, body: b }));
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const health = await request('/health');
+      assert.equal(health.status, 200);
+      assert.match(health.body, /"health":"true"/);
+      const put = await request('/v3/kv/put', JSON.stringify({ key: 'aDI=', value: 'dg==' }));
+      assert.equal(put.status, 200, put.body);
+      assert.match(put.body, /"revision":"\d+"/);
+    } finally {
+      s.destroy();
+    }
   });
 
   it('with auth enabled, the certificate common name is the user when no token is sent', async () => {

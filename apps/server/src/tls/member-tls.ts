@@ -55,6 +55,7 @@ export function clientTlsOf(cfg: EtcdConfig, warn: Warn = () => {}): ClientTlsOp
       key: readFileSync(cfg.keyFile),
       ca: cfg.trustedCaFile ? readFileSync(cfg.trustedCaFile) : undefined,
       clientCertAuth: cfg.clientCertAuth,
+      crlFile: cfg.clientCrlFile || undefined,
     };
   }
   const files = selfCert(join(cfg.dataDir, 'fixtures', 'client'), hostsOf(cfg.listenClientUrls));
