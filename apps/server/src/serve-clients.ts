@@ -5,6 +5,7 @@ import type { ClientFrontEnd as ClientFrontEndFn } from './embed.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
 import { ClientFrontEnd } from './frontend/client-front-end.js';
 import type { ClientTlsOptions } from './frontend/listener.js';
+import { grpcMetrics } from './metrics/grpc-metrics.js';
 
 function tlsOf(cfg: EtcdConfig): ClientTlsOptions {
   return {
@@ -18,6 +19,7 @@ function tlsOf(cfg: EtcdConfig): ClientTlsOptions {
 /** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
 export const serveClients: ClientFrontEndFn = async (server, cfg) => {
   const ends: ClientFrontEnd[] = [];
+  if (cfg.metrics === 'extensive') grpcMetrics().enableHandlingTime();
   try {
     for (const url of cfg.listenClientUrls) {
       const { host, port } = hostPortOf(url);

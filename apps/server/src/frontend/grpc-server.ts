@@ -87,6 +87,7 @@ abstract class BaseCall {
   trailers: Record<string, string> = OK_TRAILERS;
   /** The method's counts, once the call has started as go-grpc-prometheus counts it (null before). */
   stats: MethodStats | null = null;
+  private startedAt = 0;
 
   constructor(
     stream: http2.ServerHttp2Stream,
@@ -104,8 +105,10 @@ abstract class BaseCall {
 
   /** Counts the call as started (after its first message for unary calls, as grpc-go's interceptors). */
   protected start(traffic: GrpcMetrics['traffic'], stream: boolean): void {
-    this.stats = this.route.stats;
-    this.stats.started++;
+    const st = this.route.stats;
+    this.stats = st;
+    st.started++;
+    if (st.handling !== null) this.startedAt = performance.now();
     const v = this.metadata['client-api-version'];
     traffic.request(typeof v === 'string' ? v : undefined, stream);
   }
@@ -116,6 +119,7 @@ abstract class BaseCall {
     if (st === null) return;
     this.stats = null;
     st.handled[code]++;
+    st.handling?.observe((performance.now() - this.startedAt) / 1000);
   }
 
   /** The auth token from the `token` metadata (read only while auth is enabled). */

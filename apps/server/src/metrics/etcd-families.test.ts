@@ -232,6 +232,7 @@ describe('metric families against etcd 3.4', {
       'etcd_disk_wal_write_bytes_total',
       'etcd_network_disconnected_peers_total',
       'etcd_server_client_requests_total',
+      'grpc_server_handling_seconds_count',
     ]) {
       const family = ours.get(name) ?? ours.get(name.replace(/_(count|sum)$/, ''));
       assert.ok(sampleSum(family, name) > 0, `${name} > 0`);

@@ -6,7 +6,7 @@ import { ETCD_BIN, memberArgs } from '../test-process.js';
 import { type Family, parseExposition } from './exposition.js';
 
 // Test support for the metrics tests: a 3-member cluster of Debian's etcd or of ours (real processes on
-// 127.0.0.1, ended by PID), one small workload through Debian's etcdctl, and scrapes of GET /metrics.
+// 127.0.0.1, ended by PID, with --metrics extensive), one small workload through Debian's etcdctl, and scrapes of GET /metrics.
 
 export const DEBIAN_ETCD = '/usr/bin/etcd';
 export const DEBIAN_ETCDCTL = '/usr/bin/etcdctl';
@@ -23,7 +23,8 @@ export async function startCluster(kind: 'etcd' | 'ours', dir: string): Promise<
   const names = ['m1', 'm2', 'm3'];
   const initial = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
   const children = names.map((n, i) => {
-    const args = memberArgs(n, ports[2 * i]!, ports[2 * i + 1]!, initial);
+    // extensive: the gRPC handling-time histograms too (etcd's alert rules use them)
+    const args = [...memberArgs(n, ports[2 * i]!, ports[2 * i + 1]!, initial), '--metrics', 'extensive'];
     const [cmd, argv] = kind === 'etcd' ? [DEBIAN_ETCD, args] : [process.execPath, [ETCD_BIN, ...args]];
     const child = spawn(cmd, argv, { cwd: dir, stdio: 'ignore' });
     child.on('error', () => {});
