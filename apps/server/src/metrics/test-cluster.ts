@@ -73,9 +73,10 @@ async function waitServing(port: number): Promise<void> {
 
 /**
  * The same calls against either server: puts, a read, a delete, a lease granted, attached, renewed and
- * revoked, a watch that sees one event, a txn, a compaction, HashKV, a client snapshot and /health.
+ * revoked, a watch that sees one event, a txn, a compaction at the watched put, HashKV, a client snapshot
+ * and /health. Returns the revision it compacted at.
  */
-export async function workload(port: number, dir: string): Promise<void> {
+export async function workload(port: number, dir: string): Promise<{ compacted: number }> {
   await ctl(port, ['put', 'a', '1']);
   await ctl(port, ['put', 'b', '2']);
   await ctl(port, ['get', 'a']);
@@ -87,14 +88,18 @@ export async function workload(port: number, dir: string): Promise<void> {
   const watch = spawn(DEBIAN_ETCDCTL, [`--endpoints=127.0.0.1:${port}`, 'watch', 'a'], { stdio: 'pipe' });
   const seen = new Promise<void>((resolve) => watch.stdout.on('data', () => resolve()));
   await new Promise((r) => setTimeout(r, 300));
-  await ctl(port, ['put', 'a', '5']);
+  const put = JSON.parse(await ctl(port, ['put', 'a', '5', '-w', 'json'])) as {
+    header: { revision: number };
+  };
   await Promise.race([seen, new Promise((r) => setTimeout(r, 5000))]);
   watch.kill('SIGKILL');
   await ctl(port, ['txn'], '\nput x 1\n\n\n');
-  await ctl(port, ['compact', '3']);
+  const compacted = Number(put.header.revision);
+  await ctl(port, ['compact', String(compacted)]);
   await ctl(port, ['endpoint', 'hashkv']);
   await ctl(port, ['snapshot', 'save', join(dir, `snap-${port}.db`)]);
   await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.text());
+  return { compacted };
 }
 
 export async function scrape(port: number): Promise<Map<string, Family>> {
