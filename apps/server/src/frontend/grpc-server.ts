@@ -252,7 +252,11 @@ export class UnaryCall extends BaseCall implements CallContext {
     if (this.done) return;
     this.finish();
     const s = this.stream;
-    if (s.destroyed || s.closed) return;
+    if (s.destroyed || s.closed) {
+      // the handler succeeded though the client is gone (grpc-go's interceptor sees OK too)
+      this.handled(0);
+      return;
+    }
     let buf: Buffer;
     try {
       buf = frameMessage(this.def.encode(res));

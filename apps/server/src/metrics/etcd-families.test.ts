@@ -136,6 +136,16 @@ describe('metric families against etcd 3.4', {
     }
   });
 
+  it("every family of ours is one of etcd's, or one of prom-client's own Node process metrics", () => {
+    const extra = [...ours.keys()].filter((n) => !etcd.has(n));
+    assert.deepEqual(
+      extra.filter(
+        (n) => !/^nodejs_|^process_(cpu_user_seconds_total|cpu_system_seconds_total|heap_bytes)$/.test(n),
+      ),
+      [],
+    );
+  });
+
   it('serves the same gRPC methods, each with every status code, as etcd', () => {
     const methods = (m: Map<string, Family>) =>
       m
