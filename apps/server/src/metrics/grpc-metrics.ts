@@ -96,6 +96,9 @@ export class GrpcMetrics {
   readonly traffic = new ClientTraffic();
   private handlingTime: prom.Histogram<(typeof LABELS)[number]> | null = null;
 
+  /** `registry`: where --metrics extensive adds its histogram (the shared instance: the default one). */
+  constructor(private readonly registry: prom.Registry = prom.register) {}
+
   /** --metrics extensive: time every call from its start to its status (go-grpc-prometheus' histogram). */
   enableHandlingTime(): void {
     if (this.handlingTime !== null) return;
@@ -104,6 +107,7 @@ export class GrpcMetrics {
       help: 'Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.',
       labelNames: LABELS,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
     });
     for (const m of this.methods.values()) this.bindHandling(m);
   }
@@ -111,9 +115,8 @@ export class GrpcMetrics {
   private bindHandling(m: MethodStats): void {
     if (this.handlingTime === null) return;
     m.handling = this.handlingTime.labels(labelsOf(m));
-    // etcd's zeros from the start, for the methods it pre-registers
-    if (m.preRegistered) m.handling.observe(0);
-    if (m.preRegistered) this.handlingTime.reset();
+    // etcd's zero series from the start, for the methods it pre-registers
+    if (m.preRegistered) this.handlingTime.zero(labelsOf(m));
   }
 
   /** The stats object for `/service/method`, created (with zero counts, as etcd pre-registers) on first use. */
