@@ -4,6 +4,7 @@ import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
 import { ClientFrontEnd } from './frontend/client-front-end.js';
 import type { ClientTlsOptions } from './frontend/listener.js';
 import { clientTlsOf } from './tls/member-tls.js';
+import { grpcMetrics } from './metrics/grpc-metrics.js';
 
 /** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
 export const serveClients: ClientFrontEndFn = async (server, cfg) => {
@@ -13,6 +14,7 @@ export const serveClients: ClientFrontEndFn = async (server, cfg) => {
     tls ??= clientTlsOf(cfg, (msg) => server.log.warn(msg));
     return tls;
   };
+  if (cfg.metrics === 'extensive') grpcMetrics().enableHandlingTime();
   try {
     for (const url of cfg.listenClientUrls) {
       const { host, port } = hostPortOf(url);

@@ -35,6 +35,8 @@ export interface EtcdConfig {
   /** As given: a number of hours or a duration ('5m') in periodic mode, a revision count otherwise. */
   autoCompactionRetention: string;
   logLevel: LogLevel;
+  /** --metrics: 'extensive' adds gRPC handling-time histograms (grpc_server_handling_seconds). */
+  metrics: string;
   preVote: boolean;
   strictReconfigCheck: boolean;
   initialElectionTickAdvance: boolean;
@@ -100,6 +102,7 @@ export function defaultConfig(): EtcdConfig {
     autoCompactionMode: 'periodic',
     autoCompactionRetention: '0',
     logLevel: 'info',
+    metrics: 'basic',
     preVote: false,
     strictReconfigCheck: true,
     initialElectionTickAdvance: true,

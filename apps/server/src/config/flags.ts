@@ -79,7 +79,7 @@ export const FLAGS: readonly FlagSpec[] = [
   f('bcrypt-cost', 'uint'),
   f('auth-token-ttl', 'uint', 'authTokenTtl'),
   f('enable-pprof', 'bool'),
-  f('metrics', 'string'),
+  f('metrics', 'string', 'metrics'),
   f('listen-metrics-urls', 'string'),
   f('logger', 'string'),
   f('log-outputs', 'string'),

@@ -94,6 +94,7 @@ abstract class BaseCall {
   trailers: Record<string, string> = OK_TRAILERS;
   /** The method's counts, once the call has started as go-grpc-prometheus counts it (null before). */
   stats: MethodStats | null = null;
+  private startedAt = 0;
 
   constructor(
     stream: http2.ServerHttp2Stream,
@@ -111,8 +112,10 @@ abstract class BaseCall {
 
   /** Counts the call as started (after its first message for unary calls, as grpc-go's interceptors). */
   protected start(traffic: GrpcMetrics['traffic'], stream: boolean): void {
-    this.stats = this.route.stats;
-    this.stats.started++;
+    const st = this.route.stats;
+    this.stats = st;
+    st.started++;
+    if (st.handling !== null) this.startedAt = performance.now();
     const v = this.metadata['client-api-version'];
     traffic.request(typeof v === 'string' ? v : undefined, stream);
   }
@@ -123,6 +126,7 @@ abstract class BaseCall {
     if (st === null) return;
     this.stats = null;
     st.handled[code]++;
+    st.handling?.observe((performance.now() - this.startedAt) / 1000);
   }
 
   /** The auth token from the `token` metadata (read only while auth is enabled). */
@@ -255,7 +259,11 @@ export class UnaryCall extends BaseCall implements CallContext {
     if (this.done) return;
     this.finish();
     const s = this.stream;
-    if (s.destroyed || s.closed) return;
+    if (s.destroyed || s.closed) {
+      // the handler succeeded though the client is gone (grpc-go's interceptor sees OK too)
+      this.handled(0);
+      return;
+    }
     let buf: Buffer;
     try {
       buf = frameMessage(this.def.encode(res));

@@ -6,7 +6,7 @@ import { ETCD_BIN, memberArgs } from '../test-process.js';
 import { type Family, parseExposition } from './exposition.js';
 
 // Test support for the metrics tests: a 3-member cluster of Debian's etcd or of ours (real processes on
-// 127.0.0.1, ended by PID), one small workload through Debian's etcdctl, and scrapes of GET /metrics.
+// 127.0.0.1, ended by PID, with --metrics extensive), one small workload through Debian's etcdctl, and scrapes of GET /metrics.
 
 export const DEBIAN_ETCD = '/usr/bin/etcd';
 export const DEBIAN_ETCDCTL = '/usr/bin/etcdctl';
@@ -23,7 +23,8 @@ export async function startCluster(kind: 'etcd' | 'ours', dir: string): Promise<
   const names = ['m1', 'm2', 'm3'];
   const initial = names.map((n, i) => `${n}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
   const children = names.map((n, i) => {
-    const args = memberArgs(n, ports[2 * i]!, ports[2 * i + 1]!, initial);
+    // extensive: the gRPC handling-time histograms too (etcd's alert rules use them)
+    const args = [...memberArgs(n, ports[2 * i]!, ports[2 * i + 1]!, initial), '--metrics', 'extensive'];
     const [cmd, argv] = kind === 'etcd' ? [DEBIAN_ETCD, args] : [process.execPath, [ETCD_BIN, ...args]];
     const child = spawn(cmd, argv, { cwd: dir, stdio: 'ignore' });
     child.on('error', () => {});
@@ -72,9 +73,10 @@ async function waitServing(port: number): Promise<void> {
 
 /**
  * The same calls against either server: puts, a read, a delete, a lease granted, attached, renewed and
- * revoked, a watch that sees one event, a txn, a compaction, HashKV, a client snapshot and /health.
+ * revoked, a watch that sees one event, a txn, a compaction at the watched put, HashKV, a client snapshot
+ * and /health. Returns the revision it compacted at.
  */
-export async function workload(port: number, dir: string): Promise<void> {
+export async function workload(port: number, dir: string): Promise<{ compacted: number }> {
   await ctl(port, ['put', 'a', '1']);
   await ctl(port, ['put', 'b', '2']);
   await ctl(port, ['get', 'a']);
@@ -86,14 +88,18 @@ export async function workload(port: number, dir: string): Promise<void> {
   const watch = spawn(DEBIAN_ETCDCTL, [`--endpoints=127.0.0.1:${port}`, 'watch', 'a'], { stdio: 'pipe' });
   const seen = new Promise<void>((resolve) => watch.stdout.on('data', () => resolve()));
   await new Promise((r) => setTimeout(r, 300));
-  await ctl(port, ['put', 'a', '5']);
+  const put = JSON.parse(await ctl(port, ['put', 'a', '5', '-w', 'json'])) as {
+    header: { revision: number };
+  };
   await Promise.race([seen, new Promise((r) => setTimeout(r, 5000))]);
   watch.kill('SIGKILL');
   await ctl(port, ['txn'], '\nput x 1\n\n\n');
-  await ctl(port, ['compact', '3']);
+  const compacted = Number(put.header.revision);
+  await ctl(port, ['compact', String(compacted)]);
   await ctl(port, ['endpoint', 'hashkv']);
   await ctl(port, ['snapshot', 'save', join(dir, `snap-${port}.db`)]);
   await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.text());
+  return { compacted };
 }
 
 export async function scrape(port: number): Promise<Map<string, Family>> {
