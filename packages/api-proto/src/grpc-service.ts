@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { services } from './generated/methods.js';
 import type { AnyMethod, Method } from './method.js';
 
@@ -65,7 +65,9 @@ export function addServices(server: grpc.Server, implementations: Implementation
 export function clientConstructor(name: ServiceName): grpc.ServiceClientConstructor {
   let ctor = constructors.get(name);
   if (!ctor) {
-    ctor = grpc.makeGenericClientConstructor(grpcServiceDefinitions[name], name);
+    // Loaded on first use: a server never makes clients, and grpc-js is ~65 modules of its restart.
+    const { makeGenericClientConstructor } = require('@grpc/grpc-js') as typeof grpc;
+    ctor = makeGenericClientConstructor(grpcServiceDefinitions[name], name);
     constructors.set(name, ctor);
   }
   return ctor;

@@ -14,8 +14,9 @@ export function serverKind(): ServerKind {
 export const ETCDCTL = process.env.KV_E2E_ETCDCTL ?? '/usr/bin/etcdctl';
 const REAL_ETCD = process.env.KV_E2E_ETCD ?? '/usr/bin/etcd';
 
+/** apps/server/bin/etcd of this checkout, or KV_E2E_OURS (another build, e.g. main's, for before/after runs). */
 export function oursBinary(): string {
-  return join(repoRoot(), 'apps', 'server', 'bin', 'etcd');
+  return process.env.KV_E2E_OURS ?? join(repoRoot(), 'apps', 'server', 'bin', 'etcd');
 }
 
 /** The command that starts one member: [executable, ...leading args]. */

@@ -213,8 +213,14 @@ export class NetNemesis {
       case 'kill':
       case 'pause': {
         // Every other time the leader, else anyone.
-        const leader =
-          this.timing.awaitHealthy === false ? await this.namedLeaderIndex() : await this.leaderIndex();
+        // The bench (awaitHealthy false) looks the leader up every round to label the victim; the
+        // Jepsen runs only when they aim at it, as before.
+        const quick = this.timing.awaitHealthy === false;
+        const leader = quick
+          ? await this.namedLeaderIndex()
+          : round % 2 === 0
+            ? await this.leaderIndex()
+            : -1;
         const i = round % 2 === 0 ? leader : Math.floor(this.rnd() * members.length);
         const m = members[i]!;
         const role = i === leader ? ' (leader)' : '';
