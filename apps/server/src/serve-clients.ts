@@ -3,8 +3,8 @@ import type { ClientFrontEnd as ClientFrontEndFn } from './embed.js';
 import { CLUSTER_VERSION, SERVER_VERSION } from './etcd-server/etcd-server.js';
 import { ClientFrontEnd } from './frontend/client-front-end.js';
 import type { ClientTlsOptions } from './frontend/listener.js';
-import { clientTlsOf } from './tls/member-tls.js';
 import { grpcMetrics } from './metrics/grpc-metrics.js';
+import { clientTlsOf } from './tls/member-tls.js';
 
 /** Serves etcd's client API (gRPC + JSON gateway) on every --listen-client-urls address. */
 export const serveClients: ClientFrontEndFn = async (server, cfg) => {
