@@ -8,7 +8,8 @@
 //   --rounds: runs each cell R times (etcd, base, ours in turn) and prints the medians (default 1).
 //   --base: also runs another build of ours (e.g. main's) in each cell, for before/after in one run.
 //   --peer-auto-tls: members talk TLS to each other (https:// peer URLs, self-signed certificates).
-//   --short: 0.5 s per cell after 0.2 s of warm-up (CI: checks that the script works, not speed).
+//   --short: 1.5 s per cell after 0.3 s of warm-up (CI: checks that the script works, not speed; a loaded
+//   machine answers 256 in-flight puts in ~1 s, so shorter cells can end before any answer).
 // Load comes from dist/bench/loadgen.js in its own process; writes go to the leader. Every server first
 // gets an untimed burst of 16x16 puts (2x the warm-up time) so V8's JIT is warm, as in a long-running member.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -337,8 +338,8 @@ export function parseArgs(argv: string[]): Options {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--short') {
-      o.seconds = 0.5;
-      o.warmup = 0.2;
+      o.seconds = 1.5;
+      o.warmup = 0.3;
     } else if (a === '--seconds') o.seconds = Math.min(10, Number(argv[++i]));
     else if (a === '--members') o.members = argv[++i]!.split(',').map(Number);
     else if (a === '--cells') o.cells = argv[++i]!.split(',');
