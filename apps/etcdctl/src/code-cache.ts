@@ -2,21 +2,39 @@
 // has module.enableCompileCache() (the launcher turns it on, and plain require is cached); Node 20
 // does not, so the script is compiled here through vm.Script with cachedData (what v8-compile-cache
 // does). Used for the CLI bundle and, on first connection, the client bundle.
+// node:module and node:vm are required when used rather than imported: the start-up snapshot
+// (snapshot-entry.ts) holds this module, and node does not vouch for those two in a snapshot.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Script } from 'node:vm';
 
-const enableCompileCache = (Module as unknown as { enableCompileCache?: (dir?: string) => unknown })
-  .enableCompileCache;
+type NodeModule = typeof import('node:module') & { enableCompileCache?: (dir?: string) => unknown };
+const nodeModule = () => require('node:module') as NodeModule;
 let compileCacheOn = false;
 /** Each script runs once, however many modules of the CLI bundle ask for it (one grpc-js instance). */
 const loaded = new Map<string, unknown>();
+/** Where the bundles are: here, or where bin/etcdctl says when the CLI started from the snapshot. */
+let dir = __dirname;
+
+/** The directory of dist's bundles (the bundle stubs load the client and oclif bundles from it). */
+export function bundleDir(): string {
+  return dir;
+}
+
+/** Set at start from the snapshot: the snapshot was built elsewhere than it may run. */
+export function setBundleDir(d: string): void {
+  dir = d;
+}
 
 function mark(what: string): void {
   if (process.env.KV_ETCDCTL_TIMING)
     process.stderr.write(`timing: ${performance.now().toFixed(1)} ms (cpu ${cpuMs()}) ${what}\n`);
+}
+
+/** require() as a script in dist would: packages resolved from the bundles' directory (code started
+ * from the snapshot has a require that loads node's built-in modules only). */
+export function requireFromDist(id: string): unknown {
+  return nodeModule().createRequire(join(dir, 'etcdctl.bundle.js'))(id);
 }
 
 /** Runs `file` (a CommonJS script) once and returns its exports. */
@@ -26,10 +44,12 @@ export function loadCached(file: string): unknown {
 }
 
 function run(file: string): unknown {
-  if (process.env.KV_ETCDCTL_NO_CACHE || typeof enableCompileCache === 'function') {
-    if (!compileCacheOn) enableCompileCache?.(join(tmpdir(), 'kv-etcdctl-compile-cache'));
+  const Module = nodeModule();
+  if (process.env.KV_ETCDCTL_NO_CACHE || typeof Module.enableCompileCache === 'function') {
+    if (!compileCacheOn) Module.enableCompileCache?.(join(tmpdir(), 'kv-etcdctl-compile-cache'));
     compileCacheOn = true;
-    return require(file);
+    // a require of this file's own (the snapshot's loads built-in modules only)
+    return Module.createRequire(file)(file);
   }
   const name = file.slice(file.lastIndexOf('/') + 1);
   const source = readFileSync(file, 'utf8');
@@ -45,6 +65,7 @@ function run(file: string): unknown {
     cachedData = undefined;
   }
   mark(`${name} and cache read`);
+  const { Script } = require('node:vm') as typeof import('node:vm');
   const script = new Script(Module.wrap(source), { filename: file, cachedData });
   mark(`${name} compiled (cache ${cachedData && !script.cachedDataRejected ? 'used' : 'not used'})`);
   if (cachedData === undefined || script.cachedDataRejected) {
@@ -68,7 +89,7 @@ function run(file: string): unknown {
     dirname: string,
   ) => void;
   const mod = { exports: {}, filename: file, id: file, loaded: false };
-  fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
+  fn.call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
   return mod.exports;
 }
 

@@ -1,4 +1,4 @@
-// Entry point of the bundled CLI. get/put/del (the commands scripts run in loops) take a fast path
+// The CLI's top level (run by cli.ts, or by snapshot-entry.ts from the start-up snapshot). get/put/del (the commands scripts run in loops) take a fast path
 // that does not load oclif: cobra's command resolution, pflag.ts with the flag table generated from
 // their oclif declarations (hot-flags.ts), then the command's logic. Everything else (other commands,
 // help, any flag error, which prints a help page) goes through oclif (oclif-run.ts, loaded lazily).
@@ -8,9 +8,6 @@ import { FlagValueError, type Globals, resolveGlobals } from './global-flags';
 import { hotFlags } from './hot-flags';
 import { FlagError, type Parsed, parse } from './pflag';
 import { exitFlushed, fail, mark, runSpec } from './run-command';
-
-if (process.env.KV_ETCDCTL_TIMING)
-  process.stderr.write(`timing: ${performance.now().toFixed(1)} ms main evaluated\n`);
 
 /** Runs get/put/del when the command line is plain; false when oclif has to take it. */
 async function fastPath(argv: string[]): Promise<boolean> {
@@ -46,7 +43,11 @@ async function main(argv: string[]): Promise<void> {
   await runOclif(argv);
 }
 
-main(process.argv.slice(2)).then(
-  () => exitFlushed(Number(process.exitCode ?? 0)),
-  (e) => fail(e),
-);
+/** Runs one command line (the arguments after the program name) and exits. */
+export function runCli(argv: string[]): void {
+  mark('main evaluated');
+  main(argv).then(
+    () => exitFlushed(Number(process.exitCode ?? 0)),
+    (e) => fail(e),
+  );
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Config } from '@oclif/core/config';
 import { loadHelpClass } from '@oclif/core/help';
 import { settings } from '@oclif/core/settings';
+import { bundleDir } from './code-cache';
 import { findCommand } from './find-command';
 import { globalFlags } from './global-flags';
 import { COMMANDS } from './oclif/commands';
@@ -22,7 +23,7 @@ export async function runOclif(argv: string[]): Promise<void> {
   settings.enableAutoTranspile = false;
   (globalThis as Record<symbol, unknown>)[registry] = { COMMANDS, EtcdctlHelp };
   mark('oclif loaded');
-  const config = await Config.load({ root: join(__dirname, '..') });
+  const config = await Config.load({ root: join(bundleDir(), '..') });
   mark('oclif config loaded');
   const help = async (args: string[]) => {
     const Help = await loadHelpClass(config);

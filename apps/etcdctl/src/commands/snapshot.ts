@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { readBolt } from '@kv/bbolt';
 import { crc32c } from '@kv/mvcc/crc32c';
+import { requireFromDist } from '../code-cache';
 import type { CommandSpec } from '../command';
 import { rpcErrorText } from '../conn';
 import { CtlError, ExitBadArgs, ExitError, ExitInterrupted } from '../exit-codes';
@@ -85,8 +86,9 @@ export const restore: CommandSpec = {
   async run(_ctx, args, f) {
     if (args.length !== 1) throw new CtlError(ExitBadArgs, 'snapshot restore requires exactly one argument');
     // the server's restore (RocksDB, WAL, raft snapshot) loads only for this command
-    const { restoreSnapshot, RestoreError } =
-      require('@kv/server/restore') as typeof import('@kv/server/restore');
+    const { restoreSnapshot, RestoreError } = requireFromDist(
+      '@kv/server/restore',
+    ) as typeof import('@kv/server/restore');
     const name = f.name as string;
     try {
       await restoreSnapshot({
