@@ -177,9 +177,12 @@ function authOp(g: Gen, s: State): Op {
         as: sender(g, s, 0.2),
       }),
     ],
-    [1, () => ({ kind: 'unary', service: 'KV', method: 'Txn', req: genTxn(g, s, 1), as: sender(g, s, 0.2) })],
+    [1, () => ({ kind: 'unary', service: 'KV', method: 'Txn', req: genTxn(g, s, 0), as: sender(g, s, 0.2) })],
   ])();
 }
+
+// Txns here have no nested txns: etcd 3.4.23 checks permissions only for a txn's own operations, not a
+// nested txn's (an authorization bypass fixed in later etcd releases); ours checks nested ones too.
 
 /**
  * Users, roles, permissions (key, range, prefix, from-key), enable/disable, grant/revoke, Authenticate

@@ -40,7 +40,6 @@ export function genWatchCreate(g: Gen, s: State): Record<string, unknown> {
         // and longer replays differed at that boundary in one long run (not yet explained).
         [3, Math.max(1, s.revision - g.int(500))],
         [1, s.revision + 1 + g.int(3)],
-        [1, s.compacted > 0 ? g.int(s.compacted + 1) : 1],
       ]),
     );
   }
