@@ -78,6 +78,9 @@ export class RangePermissions {
     const read: Interval[] = [];
     const write: Interval[] = [];
     for (const p of perms) {
+      // etcd's interval tree orders an empty key after every other (+infinity), so a permission whose key
+      // is empty begins past its own end and grants nothing, even as from-key ("" to "\0").
+      if (p.key.length === 0) continue;
       const iv = keyInterval(p.key, p.rangeEnd);
       if (p.permType === READ || p.permType === READWRITE) read.push(iv);
       if (p.permType === WRITE || p.permType === READWRITE) write.push({ ...iv });

@@ -28,6 +28,15 @@ function throwsEtcd(fn: () => void, name: Parameters<typeof isEtcdError>[1]) {
   assert.throws(fn, (e) => isEtcdError(e, name));
 }
 
+test('a permission with an empty key grants nothing, as in etcd 3.4', () => {
+  const p = new RangePermissions([
+    { permType: READWRITE, key: b(''), rangeEnd: Buffer.from([0]) },
+    { permType: READWRITE, key: b(''), rangeEnd: b('') },
+  ]);
+  assert.equal(p.canWrite(b('a')), false);
+  assert.equal(p.canRead(b('a'), Buffer.from([0])), false);
+});
+
 test('permissions: single keys, prefixes, from-key and ranges merged across roles', () => {
   const p = new RangePermissions([
     { permType: READWRITE, key: b('app/'), rangeEnd: b('app0') },

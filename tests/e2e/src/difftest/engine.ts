@@ -190,13 +190,17 @@ function at(p: Plain, path: string): Plain {
   return v;
 }
 
+function clip(text: string, max = 3000): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} chars)`;
+}
+
 export function formatDivergence(d: Divergence): string {
   return [
     `DIVERGENCE area=${d.area} seed=${d.seed} op=${d.index} at ${d.path}`,
     `  there:   etcd=${canonical(at(d.etcd, d.path))} ours=${canonical(at(d.ours, d.path))}`,
-    `  request: ${canonical(d.request)}`,
-    `  etcd:    ${canonical(d.etcd)}`,
-    `  ours:    ${canonical(d.ours)}`,
+    `  request: ${clip(canonical(d.request))}`,
+    `  etcd:    ${clip(canonical(d.etcd))}`,
+    `  ours:    ${clip(canonical(d.ours))}`,
     `  replay:  node tests/e2e/dist/difftest/run.js --area ${d.area} --seed ${d.seed} --ops ${d.index + 1}`,
   ].join('\n');
 }
