@@ -1342,13 +1342,17 @@ export class EtcdServer implements EtcdServerApi {
     await this.requireAdmin(caller);
     if (this.stopped) throw etcdError('Stopped');
     this.log.info({ dbSize: this.backend.sizes().total }, 'starting defragment');
+    this.metrics.defragInflight.set(1);
+    const t0 = performance.now();
     try {
       const r = await this.backend.defragment();
+      this.metrics.backendDefrag.observe((performance.now() - t0) / 1000);
       this.log.info({ before: r.before, after: r.after, rows: r.rows, tookMs: r.ms }, 'finished defragment');
     } catch (err) {
       this.log.warn({ err: String(err) }, 'failed to defragment');
       throw err;
     } finally {
+      this.metrics.defragInflight.set(0);
       // the quota compares the new size from the next request on
       this.sizeSampledAt = 0;
     }

@@ -394,6 +394,16 @@ function create(versions: { server: string; cluster: string }) {
       'The latency distributions of commit called by backend.',
       expBuckets(0.001, 2, 14),
     ),
+    // 100 MB takes about a second: buckets from 0.1 s to 409.6 s, as etcd's
+    backendDefrag: disk(
+      'etcd_disk_backend_defrag_duration_seconds',
+      'The latency distribution of backend defragmentation.',
+      expBuckets(0.1, 2, 13),
+    ),
+    defragInflight: new prom.Gauge({
+      name: 'etcd_disk_defrag_inflight',
+      help: 'Whether or not defrag is active on the member. 1 means active, 0 means not.',
+    }),
     backendSnapshot: disk(
       'etcd_disk_backend_snapshot_duration_seconds',
       'The latency distribution of backend snapshots.',
