@@ -66,6 +66,7 @@ export class ClientFrontEnd {
       version: opts.version ?? { server: '3.4.23', cluster: '3.4.0' },
       metrics: opts.metrics ?? promClient.register,
       requestTimeoutMs: opts.requestTimeoutMs ?? 7000,
+      maxConcurrentStreams: this.grpc.maxConcurrentStreams,
     });
     const targets = {
       h2: this.grpc.h2,

@@ -15,6 +15,7 @@ import type { HandlerTable } from '../api/handlers';
 import { EtcdError, GrpcCode, toStatus } from '../errors';
 import { beginScrape, countHealthCheck } from '../metrics/scrape-metrics';
 import type { EtcdServerApi } from '../server-api';
+import { GatewaySlots } from './gateway-slots';
 import type { CallContext, ServerStream } from './grpc-server';
 import { isHealthPath, serveHealth } from './health';
 import { JsonValueSplitter } from './json-stream';
@@ -34,6 +35,8 @@ export interface HttpGatewayOptions {
   metrics: MetricsSource;
   /** How long a health probe's read may take (etcd's request timeout: 5 s + 2 election timeouts). */
   requestTimeoutMs: number;
+  /** --max-concurrent-streams: JSON calls in flight together, as etcd's gateway connection allows. */
+  maxConcurrentStreams?: number;
 }
 
 // etcd's HTTP handlers answer every request with these.
@@ -49,8 +52,9 @@ const JSON_HEADERS = {
 };
 
 export function createHttpGateway(opts: HttpGatewayOptions): http.Server {
+  const slots = new GatewaySlots(opts.maxConcurrentStreams || 0xffffffff);
   const server = http.createServer((req, res) => {
-    handle(opts, req, res).catch((e) => {
+    handle(opts, slots, req, res).catch((e) => {
       if (!res.headersSent) res.writeHead(500, { ...CORS, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`${(e as Error).message}\n`);
     });
@@ -65,6 +69,7 @@ export function createHttpGateway(opts: HttpGatewayOptions): http.Server {
 
 async function handle(
   opts: HttpGatewayOptions,
+  slots: GatewaySlots,
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ): Promise<void> {
@@ -143,6 +148,15 @@ async function handle(
     }
     throw e;
   }
+  // the slot is held until the answer is done; the request body waits unread meanwhile
+  const slot = slots.acquire();
+  const release = typeof slot === 'function' ? slot : await slot;
+  if (res.closed || res.destroyed) {
+    // the client gave up while waiting
+    release();
+    return;
+  }
+  res.once('close', release);
   if (streaming) {
     serveRequestStream(opts, path, req, res);
     return;
