@@ -48,7 +48,7 @@ export class Side {
     readonly bin: string,
     readonly etcd: TestEtcd,
     readonly dir: string,
-    /** our server's dbSize is RocksDB's estimate, which varies with IDs' encoded lengths */
+    /** dbSize is masked: ours is RocksDB's estimate, and etcd's bbolt size depends on commit timing */
     readonly approximateDbSize = false,
   ) {}
 
