@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makeCa } from '../test-certs.js';
 import { isRevoked, normalizeSerial, revokedSerials } from './crl.js';
 
 /** A CA with `openssl ca`'s database, two issued certificates, the first revoked; CRL in PEM and DER. */
@@ -17,19 +18,7 @@ function makeCrl(dir: string): { revoked: string; kept: string; pem: string; der
   );
   writeFileSync(f('crlnumber'), '01\n');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca.key'),
-    '-out',
-    f('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=crl-ca',
-  );
+  makeCa(dir, 'ca');
   const serials: string[] = [];
   for (const [name, serial] of [
     ['a', '00ff01'],
